@@ -81,14 +81,30 @@ export function clientConfig(admin: AdminConnection, database: string): ClientCo
     };
 }
 
-async function withClient<T>(admin: AdminConnection, database: string, work: (client: Client) => Promise<T>): Promise<T> {
-    const client = new Client(clientConfig(admin, database));
-    try {
-        await client.connect();
-    } catch (err) {
-        // The pg error names host, port, user and database only; never the password.
-        throw new AclSchemaError(`cannot connect to PostgreSQL at ${admin.host}:${admin.port} as ${admin.user} (database ${database}): ${(err as Error).message}`);
+/** A server that was just started may refuse connections for a few seconds: retry those only. */
+const TRANSIENT = /ECONNREFUSED|ECONNRESET|starting up|shutting down|Connection terminated/;
+
+async function connectWithRetry(admin: AdminConnection, database: string, deadlineMs = 60_000): Promise<Client> {
+    const started = Date.now();
+    for (;;) {
+        const client = new Client(clientConfig(admin, database));
+        try {
+            await client.connect();
+            return client;
+        } catch (err) {
+            await client.end().catch(() => undefined);
+            const message = (err as Error).message;
+            if (!TRANSIENT.test(message) || Date.now() - started > deadlineMs) {
+                // The pg error names host, port, user and database only; never the password.
+                throw new AclSchemaError(`cannot connect to PostgreSQL at ${admin.host}:${admin.port} as ${admin.user} (database ${database}): ${message}`);
+            }
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
     }
+}
+
+async function withClient<T>(admin: AdminConnection, database: string, work: (client: Client) => Promise<T>): Promise<T> {
+    const client = await connectWithRetry(admin, database);
     try {
         return await work(client);
     } finally {
