@@ -5,7 +5,8 @@ import { Client, ClientConfig } from "pg";
 import {
     ACL_TABLES,
     AclSchemaSpec,
-    createTablesSql,
+    createTableSql,
+    createUsernameIndexSql,
     dropRoleSql,
     dropTablesSql,
     emqxGrants,
@@ -13,6 +14,8 @@ import {
     grantsSql,
     quoteIdent,
     revokePublicSql,
+    revokeStraySql,
+    StrayPrivileges,
     scramSha256Verifier,
     upsertRoleSql,
 } from "./acl-schema-sql";
@@ -159,6 +162,47 @@ async function usernameIndexesPresent(client: Client, schema: string): Promise<R
 }
 
 /**
+ * What a pre-existing role holds that grantsSql (which resets the target schema and database)
+ * would not touch: memberships, privileges on other databases and other schemas, default ACLs.
+ */
+async function strayPrivileges(client: Client, spec: AclSchemaSpec): Promise<StrayPrivileges> {
+    const roleOid = "(SELECT oid FROM pg_roles WHERE rolname = $1)";
+    const memberships = await client.query<{ role: string; grantor: string | null }>(
+        `SELECT m.roleid::regrole::text AS role, g.rolname AS grantor
+         FROM pg_auth_members m LEFT JOIN pg_roles g ON g.oid = m.grantor
+         WHERE m.member = ${roleOid} ORDER BY 1`,
+        [spec.roleName],
+    );
+    const databases = await client.query<{ datname: string }>(
+        `SELECT DISTINCT d.datname FROM pg_database d, aclexplode(d.datacl) a
+         WHERE a.grantee = ${roleOid} AND d.datname <> $2 ORDER BY 1`,
+        [spec.roleName, spec.database],
+    );
+    const schemas = await client.query<{ nspname: string }>(
+        `SELECT nspname FROM (
+             SELECT n.nspname FROM pg_namespace n, aclexplode(n.nspacl) a WHERE a.grantee = ${roleOid}
+             UNION
+             SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a WHERE a.grantee = ${roleOid}
+             UNION
+             SELECT n.nspname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace, aclexplode(p.proacl) a WHERE a.grantee = ${roleOid}
+         ) s WHERE nspname <> $2 ORDER BY 1`,
+        [spec.roleName, spec.schema],
+    );
+    const defaultAcls = await client.query<{ owner: string; schema: string | null; objecttype: string }>(
+        `SELECT DISTINCT pg_get_userbyid(d.defaclrole) AS owner, n.nspname AS schema, d.defaclobjtype::text AS objecttype
+         FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace, aclexplode(d.defaclacl) a
+         WHERE a.grantee = ${roleOid} ORDER BY 1, 2, 3`,
+        [spec.roleName],
+    );
+    return {
+        memberships: memberships.rows,
+        databases: databases.rows.map((r) => r.datname),
+        schemas: schemas.rows.map((r) => r.nspname),
+        defaultAcls: defaultAcls.rows.map((r) => ({ owner: r.owner, schema: r.schema, objectType: r.objecttype })),
+    };
+}
+
+/**
  * Creates or converges the database, the role (with `rolePassword`), the tables and
  * indexes (unless AIIDA owns them) and exactly the declared grants. Idempotent: running it
  * twice changes nothing, and existing rows are never touched.
@@ -183,13 +227,26 @@ export async function provisionAclSchema(admin: AdminConnection, spec: AclSchema
             const roleExists = (existing.rowCount ?? 0) > 0;
             await client.query(upsertRoleSql(role, roleExists, scramSha256Verifier(rolePassword)));
             if (!spec.tablesOwnedByAiida) {
-                for (const sql of createTablesSql(spec)) {
-                    await client.query(sql);
+                for (const table of Object.values(ACL_TABLES)) {
+                    await client.query(createTableSql(spec, table));
+                }
+                // Tables AIIDA's migrations made already carry its own username indexes: add ours
+                // only where no index on username exists, never a duplicate.
+                const indexed = await usernameIndexesPresent(client, spec.schema);
+                for (const table of Object.values(ACL_TABLES)) {
+                    if (!indexed[table]) {
+                        await client.query(createUsernameIndexSql(spec, table));
+                    }
                 }
             }
             if (spec.revokePublicPrivileges) {
                 const dbs = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datallowconn ORDER BY datname");
                 for (const sql of revokePublicSql(spec, dbs.rows.map((r) => r.datname))) {
+                    await client.query(sql);
+                }
+            }
+            if (roleExists) {
+                for (const sql of revokeStraySql(spec, await strayPrivileges(client, spec))) {
                     await client.query(sql);
                 }
             }

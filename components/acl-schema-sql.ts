@@ -97,19 +97,29 @@ function quoteQualified(qualified: string): string {
     return qualified.split(".").map(quoteIdent).join(".");
 }
 
+/** CREATE TABLE IF NOT EXISTS for one of AIIDA's two tables (columns and types as its migrations). */
+export function createTableSql(spec: Pick<AclSchemaSpec, "schema">, table: (typeof ACL_TABLES)[keyof typeof ACL_TABLES]): string {
+    const name = quoteQualified(qualifiedTable(spec, table));
+    return table === ACL_TABLES.users
+        ? `CREATE TABLE IF NOT EXISTS ${name} (id BIGSERIAL PRIMARY KEY, password TEXT NOT NULL, username TEXT NOT NULL)`
+        : `CREATE TABLE IF NOT EXISTS ${name} (id BIGSERIAL PRIMARY KEY, acl_type TEXT NOT NULL, action TEXT NOT NULL, topic TEXT NOT NULL, username TEXT NOT NULL)`;
+}
+
+/**
+ * The username index of one table, under our name. IF NOT EXISTS keys on the name only, so the
+ * provisioner runs this only when the table has no index on username yet (AIIDA's migrations
+ * name theirs idx_<table>__username).
+ */
+export function createUsernameIndexSql(spec: Pick<AclSchemaSpec, "schema">, table: (typeof ACL_TABLES)[keyof typeof ACL_TABLES]): string {
+    return `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${table}_username_idx`)} ON ${quoteQualified(qualifiedTable(spec, table))} (username)`;
+}
+
 /**
  * The DDL of AIIDA's two tables and their username indexes, idempotent. Column names and
  * types follow AIIDA's migrations; the index names are ours (IF NOT EXISTS keys on them).
  */
 export function createTablesSql(spec: Pick<AclSchemaSpec, "schema">): string[] {
-    const users = quoteQualified(qualifiedTable(spec, ACL_TABLES.users));
-    const acl = quoteQualified(qualifiedTable(spec, ACL_TABLES.acl));
-    return [
-        `CREATE TABLE IF NOT EXISTS ${users} (id BIGSERIAL PRIMARY KEY, password TEXT NOT NULL, username TEXT NOT NULL)`,
-        `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${ACL_TABLES.users}_username_idx`)} ON ${users} (username)`,
-        `CREATE TABLE IF NOT EXISTS ${acl} (id BIGSERIAL PRIMARY KEY, acl_type TEXT NOT NULL, action TEXT NOT NULL, topic TEXT NOT NULL, username TEXT NOT NULL)`,
-        `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${ACL_TABLES.acl}_username_idx`)} ON ${acl} (username)`,
-    ];
+    return [ACL_TABLES.users, ACL_TABLES.acl].flatMap((table) => [createTableSql(spec, table), createUsernameIndexSql(spec, table)]);
 }
 
 /**
@@ -165,6 +175,53 @@ export function grantsSql(spec: AclSchemaSpec, grants: readonly Grant[]): string
         const target =
             grant.objectType === "table" ? `TABLE ${quoteQualified(grant.objectName)}` : `${grant.objectType.toUpperCase()} ${quoteIdent(grant.objectName)}`;
         statements.push(`GRANT ${grant.privilege} ON ${target} TO ${role}`);
+    }
+    return statements;
+}
+
+/** Privileges the role holds beyond this database's target schema, read from the catalogs. */
+export interface StrayPrivileges {
+    /** Roles it is a member of, with the grantor of each membership (PostgreSQL 16+ revokes per grantor). */
+    readonly memberships: readonly { readonly role: string; readonly grantor: string | null }[];
+    /** Databases (any in the cluster) on which it holds an explicit privilege. */
+    readonly databases: readonly string[];
+    /** Other schemas of this database in which it holds a privilege on the schema or an object in it. */
+    readonly schemas: readonly string[];
+    /** ALTER DEFAULT PRIVILEGES entries that grant it something on future objects. */
+    readonly defaultAcls: readonly { readonly owner: string; readonly schema: string | null; readonly objectType: string }[];
+}
+
+const DEFAULT_ACL_KINDS: Record<string, string> = { r: "TABLES", S: "SEQUENCES", f: "FUNCTIONS", T: "TYPES", n: "SCHEMAS" };
+
+/**
+ * Revokes what a pre-existing role may hold outside what grantsSql resets: role memberships
+ * (pg_read_all_data would defeat every table grant), explicit privileges on other databases
+ * and on other schemas of this database, and default privileges on future objects.
+ */
+export function revokeStraySql(spec: Pick<AclSchemaSpec, "roleName">, stray: StrayPrivileges): string[] {
+    const role = quoteIdent(spec.roleName);
+    const statements: string[] = [];
+    for (const m of stray.memberships) {
+        const grantedBy = m.grantor === null ? "" : ` GRANTED BY ${quoteIdent(m.grantor)}`;
+        statements.push(`REVOKE ${quoteIdent(m.role)} FROM ${role}${grantedBy}`);
+    }
+    for (const db of stray.databases) {
+        statements.push(`REVOKE ALL ON DATABASE ${quoteIdent(db)} FROM ${role}`);
+    }
+    for (const schema of stray.schemas) {
+        const s = quoteIdent(schema);
+        statements.push(
+            `REVOKE ALL ON SCHEMA ${s} FROM ${role}`,
+            `REVOKE ALL ON ALL TABLES IN SCHEMA ${s} FROM ${role}`,
+            `REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${s} FROM ${role}`,
+            `REVOKE ALL ON ALL FUNCTIONS IN SCHEMA ${s} FROM ${role}`,
+        );
+    }
+    for (const d of stray.defaultAcls) {
+        const kind = DEFAULT_ACL_KINDS[d.objectType];
+        if (kind === undefined) continue;
+        const inSchema = d.schema === null ? "" : ` IN SCHEMA ${quoteIdent(d.schema)}`;
+        statements.push(`ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(d.owner)}${inSchema} REVOKE ALL ON ${kind} FROM ${role}`);
     }
     return statements;
 }
