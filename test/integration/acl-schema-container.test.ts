@@ -7,7 +7,7 @@ import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deprovisionAclSchema, provisionAclSchema, ProvisionResult, readAclSchema } from "../../components/acl-schema-provisioner";
 import { ACL_TABLES, AclSchemaSpec, emqxGrants } from "../../components/acl-schema-sql";
-import { brokerQueries } from "../support/broker-queries";
+import { BrokerQueries, brokerQueries } from "../support/broker-queries";
 import { bindValues } from "../support/emqx-sql";
 import { connect, connectError, describeGrants, privilegesOf, schemaSnapshot, sqlState, tableRows, withClient } from "../support/pg-inspect";
 import { PostgresServer, startPostgres } from "../support/postgres-server";
@@ -23,7 +23,7 @@ const SPEC: AclSchemaSpec = {
 const USERS = `${SPEC.schema}.${ACL_TABLES.users}`;
 const ACL = `${SPEC.schema}.${ACL_TABLES.acl}`;
 
-const queries = brokerQueries();
+let queries: BrokerQueries;
 const DATA_SOURCE = randomUUID();
 const DATA_SOURCE_PASSWORD = randomBytes(24).toString("base64url");
 const OTHER_SOURCE = randomUUID();
@@ -43,6 +43,7 @@ async function authorize(client: Client, username: string) {
 }
 
 beforeAll(async () => {
+    queries = await brokerQueries();
     server = await startPostgres();
     // Cost 12 as AIIDA (MQTT_BCRYPT_SALT_ROUNDS); made once, it takes ~250 ms.
     dataSourceHash = await bcrypt.hash(DATA_SOURCE_PASSWORD, 12);

@@ -8,7 +8,7 @@ import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AclSchemaError, provisionAclSchema, readAclSchema } from "../../components/acl-schema-provisioner";
 import { ACL_TABLES, AclSchemaSpec, emqxGrants } from "../../components/acl-schema-sql";
-import { brokerQueries } from "../support/broker-queries";
+import { BrokerQueries, brokerQueries } from "../support/broker-queries";
 import { bindValues } from "../support/emqx-sql";
 import { connect, connectError, describeGrants, indexDefinitions, privilegesOf, sqlState, tableRows, withClient } from "../support/pg-inspect";
 import { PostgresServer, startPostgres } from "../support/postgres-server";
@@ -50,11 +50,12 @@ async function seedAiidaRows(client: Client, sources: number): Promise<string[]>
     return ids;
 }
 
-const queries = brokerQueries();
+let queries: BrokerQueries;
 const password = () => randomBytes(18).toString("base64url");
 let server: PostgresServer;
 
 beforeAll(async () => {
+    queries = await brokerQueries();
     server = await startPostgres();
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AUTHENTICATION_QUERY, AUTHORIZATION_QUERY } from "../../components/emqx-queries";
+import { brokerQueries } from "../support/broker-queries";
 import { bindValues, toPreparedStatement } from "../support/emqx-sql";
 
 describe("EMQX placeholder -> bound parameter conversion", () => {
@@ -33,5 +34,16 @@ describe("EMQX placeholder -> bound parameter conversion", () => {
             expect(q.text).not.toContain("${");
             expect(q.text).toContain("username = $1");
         }
+    });
+
+    it("reads the same two queries back from the rendered emqx.conf, each with one bound ${username}", async () => {
+        const rendered = await brokerQueries();
+        expect(rendered.templates).toEqual({ authentication: AUTHENTICATION_QUERY, authorization: AUTHORIZATION_QUERY });
+        expect(rendered.authentication.text).toBe(
+            "SELECT password AS password_hash FROM public.data_source_mqtt_user WHERE username = $1 LIMIT 1",
+        );
+        expect(rendered.authorization.text).toBe(
+            "SELECT LOWER(action) AS action, LOWER(acl_type) AS permission, topic FROM public.data_source_mqtt_acl WHERE username = $1",
+        );
     });
 });
