@@ -78,7 +78,6 @@ function databaseConnection(model: BrokerConfigModel): HoconObject {
         username: db.username,
         password: `file://${BROKER_PATHS.databasePassword}`,
         pool_size: db.poolSize,
-        disable_prepared_statements: false,
         ssl,
     };
 }
@@ -117,6 +116,8 @@ export function brokerConfigDocument(model: BrokerConfigModel): HoconObject {
                 mechanism: "password_based",
                 backend: "postgresql",
                 ...connection,
+                // The authz source's schema is not known to take this key: authn only, as AIIDA has it.
+                disable_prepared_statements: false,
                 query: AUTHENTICATION_QUERY,
                 password_hash_algorithm: { name: "bcrypt" },
             },

@@ -43,6 +43,7 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
     { key: "authzCacheMaxSize", type: "integer", default: 32, description: "Authorization cache entries per client (1-65535)." },
     { key: "authzCacheTtl", type: "string", default: "1m", description: "Authorization cache lifetime, an EMQX duration such as 30s, 1m, 5m." },
     { key: "authzDenyAction", type: "string", default: "ignore", description: "What a denied publish/subscribe does: ignore (drop it, client stays connected) or disconnect." },
+    { key: "brokerApiUserSync", type: "boolean", default: true, description: "After each deploy, set the built-in `aiida` user's password through EMQX's REST API (on the published dashboard port), so a rotated mqttPassword takes effect; the bootstrap file alone is insert-only." },
     // Credentials
     { key: "mqttPassword", type: "string", secret: true, description: "Password of the built-in `aiida` MQTT user. Default: generated." },
     { key: "dashboardPassword", type: "string", secret: true, description: "Password of the dashboard's `admin` user. Default: generated." },
@@ -69,6 +70,7 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
     { key: "databaseRoleConnectionLimit", type: "integer", default: 20, description: "CONNECTION LIMIT of the role; at least 2 x brokerPoolSize." },
     { key: "databaseTablesOwnedByAiida", type: "boolean", default: false, description: "true when AIIDA's own migrations create the ACL tables: the program then only grants on them and fails with instructions until they exist." },
     { key: "databaseImage", type: "string", default: "timescale/timescaledb:2.17.2-pg17", description: "PostgreSQL image (container mode); TimescaleDB on PostgreSQL 17 like AIIDA." },
+    { key: "databaseImageUid", type: "integer", default: 70, description: "uid of the postgres user in databaseImage, which must read the uploaded superuser password file: 70 for TimescaleDB and alpine images, 999 for Debian-based ones." },
     { key: "databaseHostPort", type: "integer", default: 5433, description: "Loopback host port of the PostgreSQL container (container mode); the program provisions the role through it." },
     { key: "databaseHost", type: "string", description: "Host name or IP of the external server, as this program reaches it (external mode, required)." },
     { key: "databasePort", type: "integer", default: 5432, description: "Port of the external server." },
@@ -114,6 +116,7 @@ export interface BrokerSettings {
     readonly authzCacheMaxSize: number;
     readonly authzCacheTtl: string;
     readonly authzDenyAction: "ignore" | "disconnect";
+    readonly apiUserSync: boolean;
 }
 
 export interface TlsSettings {
@@ -139,6 +142,7 @@ export interface DatabaseSettings {
     readonly roleConnectionLimit: number;
     readonly tablesOwnedByAiida: boolean;
     readonly image: string;
+    readonly imageUid: number;
     readonly hostPort: number;
     /** How this program reaches the server. */
     readonly host: string;
@@ -193,7 +197,7 @@ const PEM_KEY = /^-----BEGIN (RSA |EC )?PRIVATE KEY-----[\s\S]+-----END (RSA |EC
  * every problem as `aiida-emqx:<key>: <what is wrong>. <how to fix it>`. Secret values are
  * never included in a message.
  */
-export function validateConfig(raw: RawConfig): ValidatedConfig {
+export function validateConfig(raw: RawConfig, options: { opaqueSecrets?: boolean } = {}): ValidatedConfig {
     const problems: string[] = [];
     const report = (key: string, problem: string, fix: string) => problems.push(`${fullKey(key)}: ${problem}. ${fix}`);
     // Shows a value in an error message, unless it is (or might be) a secret.
@@ -334,6 +338,9 @@ export function validateConfig(raw: RawConfig): ValidatedConfig {
             report(key, "is stored in plaintext in the stack config", `Store it encrypted: pulumi config set --secret ${fullKey(key)} (then remove the plaintext from Pulumi.${raw.stack}.yaml and its history).`);
             return undefined;
         }
+        if (options.opaqueSecrets) {
+            return value; // encrypted in the stack file (render command): its content is not known here
+        }
         const pattern = opts.pattern ?? PRINTABLE_ASCII;
         if (value.length < 16 || value.length > 256 || !pattern.test(value)) {
             report(key, `must be 16-256 characters of ${opts.describe ?? "printable ASCII"} (value hidden)`, `Set a stronger value with pulumi config set --secret ${fullKey(key)}, or remove it to have one generated.`);
@@ -439,7 +446,7 @@ export function validateConfig(raw: RawConfig): ValidatedConfig {
     if (raw.values.tlsServerPrivateKey !== undefined) {
         if (!raw.secretKeys.has("tlsServerPrivateKey")) {
             report("tlsServerPrivateKey", "is stored in plaintext in the stack config", `Store it encrypted: pulumi config set --secret ${fullKey("tlsServerPrivateKey")} < server.key.`);
-        } else if (!PEM_KEY.test(raw.values.tlsServerPrivateKey.trim())) {
+        } else if (!options.opaqueSecrets && !PEM_KEY.test(raw.values.tlsServerPrivateKey.trim())) {
             report("tlsServerPrivateKey", "is not a PEM private key (value hidden)", `Set it from the key file: pulumi config set --secret ${fullKey("tlsServerPrivateKey")} < server.key (unencrypted PKCS#1, SEC1 or PKCS#8).`);
         } else {
             tlsServerPrivateKey = raw.values.tlsServerPrivateKey;
@@ -479,6 +486,7 @@ export function validateConfig(raw: RawConfig): ValidatedConfig {
         roleConnectionLimit: connectionLimit ?? 0,
         tablesOwnedByAiida: bool("databaseTablesOwnedByAiida") ?? false,
         image: image("databaseImage") ?? "",
+        imageUid: int("databaseImageUid", 0, 65535) ?? 70,
         hostPort: port("databaseHostPort") ?? 0,
         adminUser: str("databaseAdminUser") ?? "postgres",
         sslRootCertPem,
@@ -541,6 +549,7 @@ export function validateConfig(raw: RawConfig): ValidatedConfig {
                 authzCacheMaxSize: int("authzCacheMaxSize", 1, 65535)!,
                 authzCacheTtl: authzCacheTtl!,
                 authzDenyAction: oneOf("authzDenyAction", ["ignore", "disconnect"] as const)!,
+                apiUserSync: bool("brokerApiUserSync") ?? true,
             },
             tls: {
                 mode: tlsMode!,
