@@ -1,0 +1,19 @@
+// Command pulumi-resource-tls is the bridged tls resource provider plugin.
+// schema-embed.json is generated at build time by install.sh (tfgen + version stamp).
+package main
+
+import (
+	"context"
+	_ "embed"
+
+	pf "github.com/pulumi/pulumi-terraform-bridge/v3/pkg/pf/tfbridge"
+
+	"aiida-emqx.local/toolchain/providers/bridged"
+)
+
+//go:embed schema-embed.json
+var schema []byte
+
+func main() {
+	pf.Main(context.Background(), "tls", bridged.TLS(), pf.ProviderMetadata{PackageSchema: schema})
+}
