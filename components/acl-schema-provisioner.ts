@@ -1,7 +1,8 @@
 // Executes the statements of acl-schema-sql.ts against a real server. This is the one code
 // path that creates the role, tables, indexes and grants: the dynamic resource in
 // database.ts calls it, and so do the integration tests.
-import { Client, ClientConfig } from "pg";
+// `import x = require()` for the reason given in acl-schema-sql.ts.
+import pg = require("pg");
 import {
     ACL_TABLES,
     AclSchemaSpec,
@@ -60,7 +61,7 @@ export interface ObservedAclSchema {
 
 export class AclSchemaError extends Error {}
 
-export function clientConfig(admin: AdminConnection, database: string): ClientConfig {
+export function clientConfig(admin: AdminConnection, database: string): pg.ClientConfig {
     const ssl =
         admin.sslMode === "disable"
             ? false
@@ -87,10 +88,10 @@ export function clientConfig(admin: AdminConnection, database: string): ClientCo
 /** A server that was just started may refuse connections for a few seconds: retry those only. */
 const TRANSIENT = /ECONNREFUSED|ECONNRESET|starting up|shutting down|Connection terminated/;
 
-async function connectWithRetry(admin: AdminConnection, database: string, deadlineMs = 60_000): Promise<Client> {
+async function connectWithRetry(admin: AdminConnection, database: string, deadlineMs = 60_000): Promise<pg.Client> {
     const started = Date.now();
     for (;;) {
-        const client = new Client(clientConfig(admin, database));
+        const client = new pg.Client(clientConfig(admin, database));
         try {
             await client.connect();
             return client;
@@ -106,7 +107,7 @@ async function connectWithRetry(admin: AdminConnection, database: string, deadli
     }
 }
 
-async function withClient<T>(admin: AdminConnection, database: string, work: (client: Client) => Promise<T>): Promise<T> {
+async function withClient<T>(admin: AdminConnection, database: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
     const client = await connectWithRetry(admin, database);
     try {
         return await work(client);
@@ -115,7 +116,7 @@ async function withClient<T>(admin: AdminConnection, database: string, work: (cl
     }
 }
 
-async function inTransaction<T>(client: Client, work: () => Promise<T>): Promise<T> {
+async function inTransaction<T>(client: pg.Client, work: () => Promise<T>): Promise<T> {
     await client.query("BEGIN");
     try {
         const result = await work();
@@ -138,7 +139,7 @@ async function ensureDatabase(admin: AdminConnection, database: string): Promise
     });
 }
 
-async function tablesPresent(client: Client, schema: string): Promise<Record<string, boolean>> {
+async function tablesPresent(client: pg.Client, schema: string): Promise<Record<string, boolean>> {
     const rows = await client.query<{ name: string; present: boolean }>(
         "SELECT t.name, to_regclass(format('%I.%I', $1::text, t.name)) IS NOT NULL AS present FROM unnest($2::text[]) AS t(name)",
         [schema, Object.values(ACL_TABLES)],
@@ -146,7 +147,7 @@ async function tablesPresent(client: Client, schema: string): Promise<Record<str
     return Object.fromEntries(rows.rows.map((r) => [r.name, r.present]));
 }
 
-async function usernameIndexesPresent(client: Client, schema: string): Promise<Record<string, boolean>> {
+async function usernameIndexesPresent(client: pg.Client, schema: string): Promise<Record<string, boolean>> {
     const rows = await client.query<{ name: string; present: boolean }>(
         `SELECT t.name, EXISTS (
              SELECT 1 FROM pg_index i
@@ -165,7 +166,7 @@ async function usernameIndexesPresent(client: Client, schema: string): Promise<R
  * What a pre-existing role holds that grantsSql (which resets the target schema and database)
  * would not touch: memberships, privileges on other databases and other schemas, default ACLs.
  */
-async function strayPrivileges(client: Client, spec: AclSchemaSpec): Promise<StrayPrivileges> {
+async function strayPrivileges(client: pg.Client, spec: AclSchemaSpec): Promise<StrayPrivileges> {
     const roleOid = "(SELECT oid FROM pg_roles WHERE rolname = $1)";
     const memberships = await client.query<{ role: string; grantor: string | null }>(
         `SELECT m.roleid::regrole::text AS role, g.rolname AS grantor

@@ -1,7 +1,9 @@
 // Pure description of the database objects EMQX relies on, and the SQL that creates them.
 // Nothing here talks to a server: acl-schema-provisioner.ts executes these statements, and
 // both the Pulumi dynamic resource and the integration tests go through that executor.
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from "crypto";
+// `import x = require()` (not `import {}`) so Pulumi's closure serializer, which captures this
+// module into the dynamic provider, sees the real built-in module under every loader (vitest too).
+import crypto = require("crypto");
 
 /** AIIDA's table names (its Flyway migrations create them under these exact names). */
 export const ACL_TABLES = {
@@ -128,11 +130,11 @@ export function createTablesSql(spec: Pick<AclSchemaSpec, "schema">): string[] {
  * PostgreSQL SASLprep-normalises passwords; the config validation restricts supplied
  * passwords to printable ASCII, for which SASLprep is the identity.
  */
-export function scramSha256Verifier(password: string, salt: Buffer = randomBytes(16), iterations = 4096): string {
-    const salted = pbkdf2Sync(Buffer.from(password, "utf8"), salt, iterations, 32, "sha256");
-    const clientKey = createHmac("sha256", salted).update("Client Key").digest();
-    const storedKey = createHash("sha256").update(clientKey).digest();
-    const serverKey = createHmac("sha256", salted).update("Server Key").digest();
+export function scramSha256Verifier(password: string, salt: Buffer = crypto.randomBytes(16), iterations = 4096): string {
+    const salted = crypto.pbkdf2Sync(Buffer.from(password, "utf8"), salt, iterations, 32, "sha256");
+    const clientKey = crypto.createHmac("sha256", salted).update("Client Key").digest();
+    const storedKey = crypto.createHash("sha256").update(clientKey).digest();
+    const serverKey = crypto.createHmac("sha256", salted).update("Server Key").digest();
     return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
 }
 
