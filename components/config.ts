@@ -525,6 +525,12 @@ export function validateConfig(raw: RawConfig, options: { opaqueSecrets?: boolea
         database = { ...common, mode: "external", host: host ?? "", port: dbPort, sslMode, brokerServer, revokePublicPrivileges: revokeSetting ?? false };
     }
 
+    const emqxImage = image("emqxImage");
+    const logLevel = oneOf("brokerLogLevel", LOG_LEVELS);
+    const authzCacheMaxSize = int("authzCacheMaxSize", 1, 65535);
+    const authzDenyAction = oneOf("authzDenyAction", ["ignore", "disconnect"] as const);
+    const apiUserSync = bool("brokerApiUserSync") ?? true;
+
     if (problems.length > 0) {
         throw new ConfigValidationError(problems);
     }
@@ -536,7 +542,7 @@ export function validateConfig(raw: RawConfig, options: { opaqueSecrets?: boolea
             passwordLength: passwordLength!,
             deleteDataOnDestroy,
             broker: {
-                image: image("emqxImage")!,
+                image: emqxImage!,
                 hostname: hostname!,
                 tlsPort: tlsPort!,
                 tlsBindAddress: tlsBindAddress!,
@@ -544,12 +550,12 @@ export function validateConfig(raw: RawConfig, options: { opaqueSecrets?: boolea
                 plainBindAddress: plainBindAddress!,
                 dashboardPort: dashboardPort!,
                 dashboardBindAddress: dashboardBindAddress!,
-                logLevel: oneOf("brokerLogLevel", LOG_LEVELS)!,
+                logLevel: logLevel!,
                 poolSize: poolSize!,
-                authzCacheMaxSize: int("authzCacheMaxSize", 1, 65535)!,
+                authzCacheMaxSize: authzCacheMaxSize!,
                 authzCacheTtl: authzCacheTtl!,
-                authzDenyAction: oneOf("authzDenyAction", ["ignore", "disconnect"] as const)!,
-                apiUserSync: bool("brokerApiUserSync") ?? true,
+                authzDenyAction: authzDenyAction!,
+                apiUserSync,
             },
             tls: {
                 mode: tlsMode!,
