@@ -42,13 +42,16 @@ export class Credentials extends pulumi.ComponentResource {
         const length = args.passwordLength ?? 32;
         const child = { parent: this };
         const password = (id: string, supplied: pulumi.Input<string> | undefined, special = true): pulumi.Output<string> =>
-            supplied !== undefined
-                ? pulumi.secret(supplied)
-                : new random.RandomPassword(
+            // Explicitly secret: the provider marks `result` secret too, but this does not rely on it.
+            pulumi.secret(
+                supplied !== undefined
+                    ? supplied
+                    : new random.RandomPassword(
                       `${name}-${id}`,
                       { length, special, overrideSpecial: special ? PASSWORD_SPECIALS : undefined, minLower: 2, minUpper: 2, minNumeric: 2 },
                       child,
-                  ).result;
+                  ).result,
+            );
 
         this.emqxDatabasePassword = password("emqx-db-password", args.emqxDatabasePassword);
         this.mqttPassword = password("mqtt-password", args.mqttPassword);
@@ -58,7 +61,7 @@ export class Credentials extends pulumi.ComponentResource {
         if (args.needsDatabaseSuperuser ?? true) {
             this.databaseSuperuserPassword = password("db-superuser-password", args.databaseSuperuserPassword);
         }
-        this.mqttPasswordSalt = new random.RandomBytes(`${name}-mqtt-password-salt`, { length: 16 }, child).hex;
+        this.mqttPasswordSalt = pulumi.secret(new random.RandomBytes(`${name}-mqtt-password-salt`, { length: 16 }, child).hex);
 
         this.registerOutputs({
             emqxDatabasePassword: this.emqxDatabasePassword,
