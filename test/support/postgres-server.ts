@@ -22,6 +22,7 @@ export interface PostgresServer {
     readonly version: string;
     readonly binDir: string;
     readonly baseDir: string;
+    readonly dataDir: string;
     /** Superuser connection in the shape the provisioner takes. */
     admin(): AdminConnection;
     /** Stops the server and removes its directory. Safe to call twice. */
@@ -252,6 +253,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
             version,
             binDir,
             baseDir,
+            dataDir,
             admin: () => ({ host: "127.0.0.1", port, user: superuser, password: superuserPassword, sslMode: "disable", maintenanceDatabase: "postgres" }),
             stop: async () => stopSync(),
         };
