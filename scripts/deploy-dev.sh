@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Deploys the dev stack on this machine's Docker engine with a local file:// state backend
+# and a generated passphrase: no cloud account. Re-running it converges (a no-op when
+# nothing changed). Env: AIIDA_EMQX_STATE_DIR (default ~/.aiida-emqx), STACK (default dev).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STACK="${STACK:-dev}"
+STATE_DIR="${AIIDA_EMQX_STATE_DIR:-$HOME/.aiida-emqx}"
+
+[ -d node_modules ] || npm ci --no-audit --no-fund
+
+# Pulumi CLI and provider plugins: use the operator's, else build/cache them offline.
+if ! command -v pulumi >/dev/null 2>&1; then
+    bash scripts/toolchain/install.sh
+    # shellcheck disable=SC1091
+    source scripts/toolchain/env.sh
+fi
+# A Docker engine: use the running one, else start Debian's (root only).
+docker info >/dev/null 2>&1 || bash scripts/docker/start-engine.sh
+
+mkdir -p "$STATE_DIR/state"
+chmod 700 "$STATE_DIR"
+# The passphrase encrypts this stack's secrets in the state; keep it (and back it up) with the state.
+if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+    if [ ! -s "$STATE_DIR/passphrase" ]; then
+        (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '\n' >"$STATE_DIR/passphrase")
+        echo "generated a stack passphrase in $STATE_DIR/passphrase"
+    fi
+    export PULUMI_CONFIG_PASSPHRASE_FILE="$STATE_DIR/passphrase"
+fi
+export PULUMI_SKIP_UPDATE_CHECK=true
+
+pulumi login "file://$STATE_DIR/state"
+pulumi stack select "$STACK" 2>/dev/null || pulumi stack init "$STACK"
+pulumi up --yes --stack "$STACK" "$@"
+pulumi stack output --stack "$STACK"
