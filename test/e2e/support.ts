@@ -1,0 +1,100 @@
+// Helpers for the end-to-end suite: a throwaway Pulumi project directory with a file://
+// backend, and thin wrappers that run the real `pulumi` and `docker` commands.
+import { execFile } from "child_process";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "fs";
+import { createServer } from "net";
+import { tmpdir } from "os";
+import { join, resolve } from "path";
+import { promisify } from "util";
+import YAML from "yaml";
+
+const run = promisify(execFile);
+export const REPO = resolve(__dirname, "..", "..");
+
+export interface Workdir {
+    readonly dir: string;
+    readonly env: NodeJS.ProcessEnv;
+    writeStackConfig(stack: string, config: Record<string, unknown>): void;
+    pulumi(args: string[], options?: { allowFailure?: boolean }): Promise<{ stdout: string; stderr: string; code: number }>;
+    cleanup(): void;
+}
+
+/** A copy of the program (sharing node_modules) with its own state backend and passphrase. */
+export function makeWorkdir(label: string): Workdir {
+    const root = mkdtempSync(join(tmpdir(), `aiida-e2e-${label}-`));
+    const dir = join(root, "project");
+    const state = join(root, "state");
+    mkdirSync(state);
+    mkdirSync(dir);
+    for (const entry of ["Pulumi.yaml", "index.ts", "components", "package.json", "tsconfig.json", "policy"]) {
+        cpSync(join(REPO, entry), join(dir, entry), { recursive: true });
+    }
+    symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"));
+    const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PULUMI_BACKEND_URL: `file://${state}`,
+        PULUMI_CONFIG_PASSPHRASE: `e2e-passphrase-${label}`,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_SKIP_CONFIRMATIONS: "true",
+        NO_COLOR: "1",
+    };
+    return {
+        dir,
+        env,
+        writeStackConfig(stack, config) {
+            writeFileSync(join(dir, `Pulumi.${stack}.yaml`), YAML.stringify({ config }));
+        },
+        async pulumi(args, options = {}) {
+            try {
+                const { stdout, stderr } = await run("pulumi", [...args, "--non-interactive"], { cwd: dir, env, maxBuffer: 64 * 1024 * 1024 });
+                return { stdout, stderr, code: 0 };
+            } catch (err) {
+                const e = err as { stdout?: string; stderr?: string; code?: number };
+                if (options.allowFailure) {
+                    return { stdout: e.stdout ?? "", stderr: e.stderr ?? "", code: typeof e.code === "number" ? e.code : 1 };
+                }
+                throw new Error(`pulumi ${args.join(" ")} failed (${e.code}):\n${(e.stdout ?? "").slice(-6000)}\n${(e.stderr ?? "").slice(-4000)}`);
+            }
+        },
+        cleanup() {
+            rmSync(root, { recursive: true, force: true });
+        },
+    };
+}
+
+export async function docker(args: string[]): Promise<string> {
+    const { stdout } = await run("docker", args, { maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+}
+
+export async function dockerInspect(kind: "container" | "volume" | "network", name: string): Promise<any | undefined> {
+    try {
+        return JSON.parse(await docker([kind, "inspect", name]))[0];
+    } catch {
+        return undefined;
+    }
+}
+
+/** A TCP port nothing listens on right now (loopback). */
+export function freePort(): Promise<number> {
+    return new Promise((resolvePort, reject) => {
+        const server = createServer();
+        server.unref();
+        server.on("error", reject);
+        server.listen(0, "127.0.0.1", () => {
+            const port = (server.address() as { port: number }).port;
+            server.close(() => resolvePort(port));
+        });
+    });
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+    const started = Date.now();
+    for (;;) {
+        const value = await probe().catch(() => undefined);
+        if (value !== undefined) return value;
+        if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 1000));
+    }
+}
