@@ -137,7 +137,7 @@ const plainSchema: PolicyConfigSchema = {
             type: "array",
             items: { type: "string" },
             default: [],
-            description: "Stack names treated as production in addition to containers labelled aiida.production=true (the language host passes the stack name to the pack).",
+            description: "Stack names treated as production in addition to containers labelled aiida.production=true and stacks whose config sets aiida-emqx:production.",
         },
         ...addressSchema,
     },
@@ -156,7 +156,7 @@ export const plainMqttPolicy: ResourceValidationPolicy = {
     severity: "high",
     configSchema: plainSchema,
     validateResource: onBroker<AddressConfig & { productionStacks: string[] }>(plainSchema, (settings, args, config, report) => {
-        const production = isProduction(args.props, config.productionStacks);
+        const production = isProduction(args.props, config.productionStacks, args.urn);
         if (production === UNKNOWN) {
             unknown("labels.aiida.production");
         }

@@ -1,6 +1,6 @@
 // Container hygiene and isolation.
 import type { PolicyConfigSchema, ResourceValidation, ResourceValidationPolicy } from "@pulumi/policy";
-import { UNKNOWN, asArray, asRecord, configWithDefaults, peek } from "./util";
+import { UNKNOWN, asArray, asRecord, configWithDefaults, peek, unknown } from "./util";
 
 const CONTAINER_TYPE = "docker:index/container:Container";
 
@@ -36,7 +36,7 @@ export const notPrivilegedPolicy: ResourceValidationPolicy = {
         const config = configWithDefaults<{ forbiddenCapabilities: string[] }>(privilegedSchema, args.getConfig<object>());
         const privileged = peek(args.props, "privileged");
         if (privileged === UNKNOWN) {
-            return args.notApplicable("privileged is not known yet");
+            unknown("privileged");
         }
         if (privileged === true || privileged === "true") {
             report("privileged = true gives the container full access to the host.");

@@ -203,9 +203,9 @@ export const plaintextConfigPolicy: StackValidationPolicy = {
     configSchema: schema,
     validateStack: (args, report) => {
         const config = configWithDefaults<StackConfig>(schema, args.getConfig<object>());
-        const stack = currentStackName();
+        const stack = currentStackName(args.resources.map((r) => r.urn));
         if (!stack) {
-            return args.notApplicable("the stack name is not available to the pack (PULUMI_NODEJS_STACK unset)");
+            return args.notApplicable("the stack name is not available to the pack (no PULUMI_NODEJS_STACK, no resources)");
         }
         const projectDir = findProjectDir(config.projectDir || undefined, [process.cwd(), __dirname]);
         if (!projectDir) {

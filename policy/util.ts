@@ -160,9 +160,28 @@ export const COMPONENT_LABEL = "aiida.component";
 export const PRODUCTION_LABEL = "aiida.production";
 export const PROJECT_NAME = "aiida-emqx";
 
-/** The stack being previewed, as the language host tells the pack (env), if it does. */
-export function currentStackName(): string | undefined {
-    return process.env.PULUMI_NODEJS_STACK || process.env.PULUMI_STACK || undefined;
+/** The stack part of a resource URN (`urn:pulumi:<stack>::<project>::<type>::<name>`). */
+export function stackFromUrn(urn: string | undefined): string | undefined {
+    const m = urn === undefined ? null : /^urn:pulumi:([^:]+)::/.exec(urn);
+    return m ? m[1] : undefined;
+}
+
+/**
+ * The stack being previewed: from the environment the Node.js language host (3.221+) gives
+ * the pack, else from a resource URN, which always carries it (any language host).
+ */
+export function currentStackName(urns: readonly string[] = []): string | undefined {
+    const fromEnv = process.env.PULUMI_NODEJS_STACK || process.env.PULUMI_STACK;
+    if (fromEnv) {
+        return fromEnv;
+    }
+    for (const urn of urns) {
+        const s = stackFromUrn(urn);
+        if (s) {
+            return s;
+        }
+    }
+    return undefined;
 }
 
 /**
@@ -188,7 +207,7 @@ export function stackConfigFromEnv(): Record<string, string> {
  * stack's `aiida-emqx:production` config is true, or when its name is listed in the policy's
  * `productionStacks` config.
  */
-export function isProduction(props: Record<string, unknown>, productionStacks: readonly string[]): boolean | Unknown {
+export function isProduction(props: Record<string, unknown>, productionStacks: readonly string[], urn?: string): boolean | Unknown {
     const label = containerLabels(props).get(PRODUCTION_LABEL);
     if (label === UNKNOWN) {
         return UNKNOWN;
@@ -196,7 +215,7 @@ export function isProduction(props: Record<string, unknown>, productionStacks: r
     if (label !== undefined && label.toLowerCase() === "true") {
         return true;
     }
-    const stack = currentStackName();
+    const stack = currentStackName(urn === undefined ? [] : [urn]);
     if (stack !== undefined && productionStacks.includes(stack)) {
         return true;
     }

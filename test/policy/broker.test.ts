@@ -109,6 +109,17 @@ describe("emqx-plain-mqtt-not-published", () => {
             else process.env.PULUMI_NODEJS_STACK = old;
         }
     });
+    it("takes the stack name from the URN when the environment does not carry it", async () => {
+        const broker = brokerContainer({ labels: { "aiida.production": "false" }, ports: [{ internal: 1883, external: 1883, ip: "0.0.0.0", protocol: "tcp" }] });
+        const old = process.env.PULUMI_NODEJS_STACK;
+        delete process.env.PULUMI_NODEJS_STACK;
+        try {
+            // The harness's URNs name the stack "test".
+            expect((await runResourcePolicy(plainMqttPolicy, broker, { productionStacks: ["test"] })).violations).toHaveLength(1);
+        } finally {
+            if (old !== undefined) process.env.PULUMI_NODEJS_STACK = old;
+        }
+    });
     it("ignores a disabled plain listener", async () => {
         const conf = GOOD_EMQX_CONF.replace('listeners.tcp.default { bind = "0.0.0.0:1883" }', "listeners.tcp.default { enable = false }");
         const outcome = await runResourcePolicy(plainMqttPolicy, brokerContainer({ conf, ports: [{ internal: 1883, external: 1883, ip: "0.0.0.0", protocol: "tcp" }] }));

@@ -74,10 +74,16 @@ ${PEM.split("\n").filter(Boolean).map((l) => `    ${l}`).join("\n")}
         expect((await run(undefined)).violations).toHaveLength(1);
         expect((await run(undefined, { allowKeys: ["aiida-emqx:emqxDatabasePassword"] })).violations).toEqual([]);
     });
-    it("is not applicable without a stack name or stack file", async () => {
+    it("is not applicable without a stack file", async () => {
         expect((await run(undefined)).notApplicable).toMatch(/no Pulumi\.dev\.yaml/);
+    });
+    it("takes the stack name from the resources' URNs when the language host does not pass it", async () => {
         delete process.env.PULUMI_NODEJS_STACK;
-        expect((await run("config: {}\n")).notApplicable).toMatch(/stack name/);
+        // The harness's URNs name the stack "test".
+        fs.writeFileSync(path.join(dir, "Pulumi.test.yaml"), "config:\n  aiida-emqx:nodeCookie: plain-cookie-value\n");
+        expect((await run(undefined)).violations).toEqual([expect.stringMatching(/Pulumi\.test\.yaml: aiida-emqx:nodeCookie/)]);
+        const noResources = await runStackPolicy(plaintextConfigPolicy, [], { projectDir: dir });
+        expect(noResources.notApplicable).toMatch(/stack name/);
     });
     it("classifies values and key names", () => {
         const options = { sensitiveKeyPattern: "(password|token|cookie)", ignoreKeyPattern: "(Length)$", allowKeys: [] };
