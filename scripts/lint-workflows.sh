@@ -36,6 +36,8 @@ if [ ! -x "$bin" ]; then
     CGO_ENABLED=0 \
     go install "github.com/rhysd/actionlint/cmd/actionlint@$version"
   mv "$tmp/actionlint" "$bin"
+  rm -rf "$tmp"
+  trap - EXIT
 fi
 
 cd "$repo"
