@@ -21,7 +21,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.sh
 . "$here/versions.sh"
 
-export TC_CACHE PULUMI_VERSION LANGHOST_SDK_VERSION
+export TC_CACHE PULUMI_VERSION
 export TC_JOBS="${AIIDA_TOOLCHAIN_JOBS:-2}"
 STRICT="${AIIDA_TOOLCHAIN_STRICT:-0}"
 
@@ -121,16 +121,17 @@ fi
 # 2. Node.js language host (next to the CLI, which looks there first)
 # ---------------------------------------------------------------------------
 t="$(now)"
-stamp="$TC_BIN/.pulumi-language-nodejs.version"
-if [ -x "$TC_BIN/pulumi-language-nodejs" ] && [ "$(cat "$stamp" 2>/dev/null)" = "sdk/v$LANGHOST_SDK_VERSION" ]; then
-  record language-host "pulumi-language-nodejs (sdk/v$LANGHOST_SDK_VERSION) present" "$(elapsed "$t")"
+stamp="$TC_BIN/.pulumi-language-nodejs.stamp"
+want="v$PULUMI_VERSION $(tc_source_hash langhost build-langhost.sh)"
+if [ -x "$TC_BIN/pulumi-language-nodejs" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+  record language-host "pulumi-language-nodejs ($want) present" "$(elapsed "$t")"
 else
-  log "building pulumi-language-nodejs from github.com/pulumi/pulumi/sdk/v3@v$LANGHOST_SDK_VERSION ..."
+  log "building pulumi-language-nodejs against github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION ..."
   tmp="$TC_CACHE/build-tmp/langhost" && rm -rf "$tmp" && mkdir -p "$tmp"
   run_build language-host "$here/build-langhost.sh" "$tmp"
   mv -f "$tmp/pulumi-language-nodejs" "$TC_BIN/pulumi-language-nodejs"
-  echo "sdk/v$LANGHOST_SDK_VERSION" >"$stamp"
-  record language-host "built pulumi-language-nodejs (sdk/v$LANGHOST_SDK_VERSION)" "$(elapsed "$t")"
+  echo "$want" >"$stamp"
+  record language-host "built pulumi-language-nodejs ($want)" "$(elapsed "$t")"
 fi
 
 # ---------------------------------------------------------------------------
@@ -143,7 +144,10 @@ for name in $TC_PLUGINS; do
   t="$(now)"
   version="${PLUGIN_VERSION[$name]}"
   installed="$PULUMI_HOME/plugins/resource-$name-v$version/pulumi-resource-$name"
-  if [ -x "$installed" ]; then
+  bindir="$TC_CACHE/providers-bin/$name-$version"
+  want="$(tc_source_hash providers build-provider.sh)"
+  if [ -x "$installed" ] && [ "$(cat "$bindir/.stamp" 2>/dev/null)" = "$want" ] \
+    && cmp -s "$installed" "$bindir/pulumi-resource-$name"; then
     record "plugin-$name" "resource $name $version installed" "$(elapsed "$t")"
     continue
   fi
@@ -153,14 +157,15 @@ for name in $TC_PLUGINS; do
     record "plugin-$name" "NOT AVAILABLE" "$(elapsed "$t")"
     continue
   fi
-  bindir="$TC_CACHE/providers-bin/$name-$version"
-  if [ ! -x "$bindir/pulumi-resource-$name" ]; then
+  if [ ! -x "$bindir/pulumi-resource-$name" ] || [ "$(cat "$bindir/.stamp" 2>/dev/null)" != "$want" ]; then
     log "building pulumi-resource-$name $version ..."
     tmp="$TC_CACHE/build-tmp/$name" && rm -rf "$tmp" && mkdir -p "$tmp"
     run_build "plugin-$name" "$here/build-provider.sh" "$name" "$version" "$tmp"
     mkdir -p "$bindir" && mv -f "$tmp/pulumi-resource-$name" "$bindir/"
+    echo "$want" >"$bindir/.stamp"
   fi
-  "$TC_BIN/pulumi" plugin install resource "$name" "$version" --file "$bindir/pulumi-resource-$name" >&2
+  "$TC_BIN/pulumi" plugin install resource "$name" "$version" --reinstall \
+    --file "$bindir/pulumi-resource-$name" >&2
   record "plugin-$name" "built and installed resource $name $version" "$(elapsed "$t")"
 done
 

@@ -20,9 +20,6 @@ TC_CACHE="${AIIDA_TOOLCHAIN_CACHE:-/var/cache/aiida-emqx-toolchain}"
 TC_BIN="$TC_CACHE/bin"                # pulumi + pulumi-language-nodejs
 TC_PULUMI_HOME="$TC_CACHE/pulumi-home" # PULUMI_HOME with the installed plugins
 
-# The Node.js language host is built from the newest pulumi source that the Go module
-# proxy serves for it (see build-langhost.sh for why this is not $PULUMI_VERSION).
-LANGHOST_SDK_VERSION="3.68.0"
 TC_GO_MIN="1.25.11"
 
 # Resource plugins the program needs (the npm packages @pulumi/<name>).
@@ -50,4 +47,12 @@ tc_plugin_why() {
       echo "the Go module proxy refuses github.com/pulumi/pulumi-docker/provider/v5 (and v4) at every release commit, and its upstream github.com/kreuzwerker/terraform-provider-docker (module path github.com/terraform-providers/terraform-provider-docker) at every release commit v4.0.0-v4.5.0 (403 Forbidden: This module version is not available)" ;;
     *) echo "no build recipe" ;;
   esac
+}
+
+# Hash of the sources a component is built from (this repo's files), recorded next to
+# the built binaries so that a change of recipe triggers a rebuild.
+tc_source_hash() {
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+  (cd "$dir" && for f in "$@"; do find "$f" -type f | LC_ALL=C sort; done | xargs sha256sum) | sha256sum | cut -c1-16
 }
