@@ -68,14 +68,27 @@ export interface Upload {
     readonly content: string | Unknown | undefined;
 }
 
+/**
+ * A config source whose content is not known yet (preview) or cannot be inspected (an upload
+ * from a local `source` file), and the paths it may set: `undefined` = any path.
+ */
+export interface OpaqueSource {
+    readonly name: string;
+    readonly paths?: readonly string[];
+}
+
+/**
+ * Paths an included file is declared to set (file -> dotted paths). While the file's content
+ * is unknown (a first preview), only these paths are treated as unknown; once it is known
+ * (`pulumi up`, later previews) its real content is parsed and the declaration plays no role.
+ */
+export type IncludeDeclarations = Readonly<Record<string, readonly string[]>>;
+
 export interface BrokerSettings {
     /** The merged configuration (defaults, files, env). */
     readonly config: JsonObject;
-    /**
-     * Files whose content is not known yet (preview) or cannot be inspected (uploaded from a
-     * local `source` file). Any key not set by an env var may come from them.
-     */
-    readonly opaqueSources: readonly string[];
+    /** Sources that may change some settings in ways the policy cannot see yet. */
+    readonly opaqueSources: readonly OpaqueSource[];
     /** Paths set by EMQX_* environment variables (dotted, lower case). */
     readonly envPaths: ReadonlySet<string>;
     /** Files the container receives via `uploads`. */
@@ -104,10 +117,34 @@ export function setting(settings: BrokerSettings, path: string): Json | undefine
             break;
         }
     }
-    if (settings.opaqueSources.length > 0 && !envSets(settings, path)) {
+    if (mayBeChangedByOpaque(settings, path)) {
         return UNKNOWN;
     }
     return cur;
+}
+
+function overlaps(a: string, b: string): boolean {
+    return a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
+}
+
+/** Whether an opaque source may set `path` (or something inside or above it) without an env var winning. */
+export function mayBeChangedByOpaque(settings: BrokerSettings, path: string): boolean {
+    for (const o of settings.opaqueSources) {
+        if (o.name.startsWith("env ")) {
+            // An unknown env var affects exactly its own path, and env vars win over files.
+            if (o.paths!.some((p) => overlaps(p, path))) {
+                return true;
+            }
+            continue;
+        }
+        if (envSets(settings, path)) {
+            continue;
+        }
+        if (o.paths === undefined || o.paths.some((p) => overlaps(p, path))) {
+            return true;
+        }
+    }
+    return false;
 }
 
 function envSets(settings: BrokerSettings, path: string): boolean {
@@ -150,7 +187,7 @@ const INCLUDE_LINE = /^[ \t]*include[ \t]+(?:required[ \t]*\([ \t]*)?(?:file[ \t
  * means for a file's keys). A missing file contributes nothing: EMQX ignores an optional include
  * and refuses to boot on a required one, and in both cases its settings do not come from there.
  */
-function inlineIncludes(text: string, uploads: ReadonlyMap<string, Upload>, opaque: string[], depth: number): string {
+function inlineIncludes(text: string, uploads: ReadonlyMap<string, Upload>, opaque: OpaqueSource[], declared: IncludeDeclarations, depth: number): string {
     return text.replace(INCLUDE_LINE, (_line, target: string) => {
         const candidates = [containerPath(target), `${EMQX_HOME}/etc/${target.replace(/^\.\//, "")}`];
         const upload = candidates.map((c) => uploads.get(c)).find((u) => u !== undefined);
@@ -158,13 +195,13 @@ function inlineIncludes(text: string, uploads: ReadonlyMap<string, Upload>, opaq
             return "";
         }
         if (typeof upload.content !== "string") {
-            opaque.push(upload.file);
+            opaque.push({ name: upload.file, paths: depth === 0 ? declared[upload.file] : undefined });
             return "";
         }
         if (depth >= 5) {
             throw new BrokerConfigError(`includes nested deeper than 5 levels at ${upload.file}`);
         }
-        return `\n${inlineIncludes(upload.content, uploads, opaque, depth + 1)}\n`;
+        return `\n${inlineIncludes(upload.content, uploads, opaque, declared, depth + 1)}\n`;
     });
 }
 
@@ -303,13 +340,13 @@ function mountedPaths(props: Record<string, unknown>): string[] {
  * the uploads or env list themselves are not known yet; throws BrokerConfigError when a config
  * file does not parse (EMQX would not boot either).
  */
-export async function resolveBrokerSettings(props: Record<string, unknown>): Promise<BrokerSettings | Unknown> {
+export async function resolveBrokerSettings(props: Record<string, unknown>, declared: IncludeDeclarations = {}): Promise<BrokerSettings | Unknown> {
     const uploads = containerUploads(props);
     const env = containerEnv(props);
     if (uploads === UNKNOWN || env === UNKNOWN) {
         return UNKNOWN;
     }
-    const opaque: string[] = [];
+    const opaque: OpaqueSource[] = [];
     let config: JsonObject = {};
 
     for (const file of [EMQX_BASE_HOCON, EMQX_CONF]) {
@@ -318,10 +355,10 @@ export async function resolveBrokerSettings(props: Record<string, unknown>): Pro
             continue;
         }
         if (typeof upload.content !== "string") {
-            opaque.push(file);
+            opaque.push({ name: file });
             continue;
         }
-        const text = inlineIncludes(upload.content, uploads, opaque, 0);
+        const text = inlineIncludes(upload.content, uploads, opaque, declared, 0);
         config = mergeConfig(config, await parseHocon(text, file));
     }
     const replacesEmqxConf = uploads.has(EMQX_CONF);
@@ -344,7 +381,7 @@ export async function resolveBrokerSettings(props: Record<string, unknown>): Pro
         }
         const path = segments.join(".");
         if (value === UNKNOWN) {
-            opaque.push(`env ${key}`);
+            opaque.push({ name: `env ${key}`, paths: [path] });
             continue;
         }
         envPaths.add(path);
@@ -369,7 +406,7 @@ function parseBind(bind: Json | undefined, fallbackPort: number): { address: str
 
 /** All MQTT listeners, the always-present defaults included, with defaults filled in. */
 export function listeners(settings: BrokerSettings): Listener[] | Unknown {
-    if (settings.opaqueSources.length > 0 && !envSets(settings, "listeners")) {
+    if (mayBeChangedByOpaque(settings, "listeners")) {
         return UNKNOWN;
     }
     const configured = isObject(settings.config.listeners) ? settings.config.listeners : {};

@@ -6,6 +6,7 @@ import {
     BrokerConfigError,
     BrokerSettings,
     EMQX_DEFAULTS,
+    IncludeDeclarations,
     dashboardListeners,
     fileProvided,
     listeners,
@@ -41,10 +42,10 @@ function onBroker<C extends object>(schema: PolicyConfigSchema, check: BrokerChe
         if (component !== "broker") {
             return args.notApplicable(`not the broker container (label ${COMPONENT_LABEL}=broker)`);
         }
-        const config = configWithDefaults<C>(schema, args.getConfig<object>());
+        const config = configWithDefaults<C & { includeDeclarations: IncludeDeclarations }>(schema, args.getConfig<object>());
         let settings: BrokerSettings | typeof UNKNOWN;
         try {
-            settings = await resolveBrokerSettings(args.props);
+            settings = await resolveBrokerSettings(args.props, config.includeDeclarations);
         } catch (e) {
             if (e instanceof BrokerConfigError) {
                 report(`Cannot verify the broker's configuration: ${e.message}`);
@@ -61,6 +62,17 @@ function onBroker<C extends object>(schema: PolicyConfigSchema, check: BrokerChe
     (validate as unknown as { __pulumiType: string }).__pulumiType = CONTAINER_TYPE;
     return validate;
 }
+
+/** Shared by every broker policy: see IncludeDeclarations in broker-settings.ts. */
+const includeSchema = {
+    includeDeclarations: {
+        type: "object",
+        additionalProperties: { type: "array", items: { type: "string" } },
+        default: { "/opt/emqx/etc/aiida/secrets.hocon": ["node.cookie", "dashboard.default_password"] },
+        description:
+            "Included config files (container path) and the dotted paths each may set. While such a file is not known yet (first preview: it holds generated secrets), only those paths count as unknown; the file's real content is checked at `pulumi up`.",
+    },
+} as const;
 
 const addressSchema = {
     allowedAddresses: {
@@ -80,6 +92,7 @@ const addressSchema = {
 
 const tlsSchema: PolicyConfigSchema = {
     properties: {
+        ...includeSchema,
         requireProvidedFiles: {
             type: "boolean",
             default: true,
@@ -133,6 +146,7 @@ export const tlsListenerPolicy: ResourceValidationPolicy = {
 
 const plainSchema: PolicyConfigSchema = {
     properties: {
+        ...includeSchema,
         productionStacks: {
             type: "array",
             items: { type: "string" },
@@ -196,7 +210,7 @@ export const plainMqttPolicy: ResourceValidationPolicy = {
 
 // ---------------------------------------------------------------------------------------------
 
-const dashboardSchema: PolicyConfigSchema = { properties: { ...addressSchema } };
+const dashboardSchema: PolicyConfigSchema = { properties: { ...includeSchema, ...addressSchema } };
 
 export const dashboardNotPublicPolicy: ResourceValidationPolicy = {
     name: "emqx-dashboard-not-public",
@@ -236,6 +250,7 @@ export const dashboardNotPublicPolicy: ResourceValidationPolicy = {
 
 const dashboardPasswordSchema: PolicyConfigSchema = {
     properties: {
+        ...includeSchema,
         forbiddenPasswords: {
             type: "array",
             items: { type: "string" },
@@ -274,6 +289,7 @@ export const dashboardPasswordPolicy: ResourceValidationPolicy = {
 
 const authorizationSchema: PolicyConfigSchema = {
     properties: {
+        ...includeSchema,
         allowFileSource: {
             type: "boolean",
             default: false,
@@ -322,6 +338,7 @@ export const authorizationPolicy: ResourceValidationPolicy = {
 
 const cookieSchema: PolicyConfigSchema = {
     properties: {
+        ...includeSchema,
         minLength: { type: "integer", minimum: 1, default: 16, description: "Minimum length of the Erlang node cookie." },
     },
 };

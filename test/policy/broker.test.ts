@@ -65,6 +65,17 @@ describe("emqx-tls-listener-own-certificate", () => {
         const outcome = await runResourcePolicy(tlsListenerPolicy, brokerContainer({ conf: "listeners {" }));
         expect(outcome.violations).toEqual([expect.stringMatching(/does not parse as HOCON/)]);
     });
+    it("still decides during a first preview, when only the declared secrets include is unknown", async () => {
+        const outcome = await runResourcePolicy(tlsListenerPolicy, brokerContainer({ secretsHocon: UNKNOWN_INPUT }));
+        expect(outcome.unknownDuringPreview).toBeUndefined();
+        expect(outcome.violations).toEqual([]);
+        const bad = GOOD_EMQX_CONF.replace("/opt/emqx/etc/certs/aiida/server.key", "etc/certs/key.pem");
+        expect((await runResourcePolicy(tlsListenerPolicy, brokerContainer({ conf: bad, secretsHocon: UNKNOWN_INPUT }))).violations).toHaveLength(1);
+    });
+    it("waits for `pulumi up` when an undeclared include is unknown", async () => {
+        const outcome = await runResourcePolicy(tlsListenerPolicy, brokerContainer({ secretsHocon: UNKNOWN_INPUT }), { includeDeclarations: {} });
+        expect(outcome.unknownDuringPreview).toMatch(/can't be known during preview/);
+    });
     it("waits for `pulumi up` when emqx.conf is not known during preview", async () => {
         const outcome = await runResourcePolicy(tlsListenerPolicy, brokerContainer({ conf: UNKNOWN_INPUT }));
         expect(outcome.violations).toEqual([]);
