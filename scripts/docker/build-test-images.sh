@@ -20,18 +20,18 @@
 #                            /etc/apt/sources.list*, else http://deb.debian.org/debian)
 #   AIIDA_TEST_POSTGRES_IMAGE, AIIDA_TEST_EMQX_IMAGE   override the tags
 set -euo pipefail
-LOG_TAG=build-test-images
+LOG_TAG="build-test-images"
 HERE="$(dirname "$(readlink -f "$0")")"
-# shellcheck source=scripts/docker/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$HERE/lib.sh"
 
 PG_TAG="${AIIDA_TEST_POSTGRES_IMAGE:-aiida-test/postgres:15-local}"
 EMQX_TAG="${AIIDA_TEST_EMQX_IMAGE:-aiida-test/emqx-standin:5.8.6}"
 # Bump when the rootfs preparation below changes, so the cached tarball is rebuilt.
-PG_ROOTFS_TAR="$AIIDA_DOCKER_CACHE/rootfs/postgres15-bookworm-minbase-v1.tar"
+PG_ROOTFS_TAR="$AIIDA_DOCKER_CACHE/rootfs/postgres15-bookworm-minbase-v2.tar"
 WORK="$AIIDA_DOCKER_CACHE/work"
 DESC_PG="Local test stand-in for the official postgres image (Debian bookworm postgresql-15 + aiida-test entrypoint); built by scripts/docker/build-test-images.sh, not for production"
-DESC_EMQX="Local test stand-in for emqx/emqx 5.8.6: NOT an MQTT broker (busybox; checks config files, listens on 1883/8883/18083, answers emqx ctl status); built by scripts/docker/build-test-images.sh"
+DESC_EMQX="Local test stand-in for emqx/emqx 5.8.6: NOT an MQTT broker (busybox; checks config files, listens on 1883/8883/18083, answers emqx ctl status, GET /status and the built-in user REST calls); built by scripts/docker/build-test-images.sh"
 
 FORCE=0
 WANT=()
@@ -70,7 +70,8 @@ need_build() {
 # umount_under DIR: unmount whatever a failed debootstrap left mounted below DIR.
 umount_under() {
   local d m
-  d="$(readlink -f "$1" 2>/dev/null || echo "$1")"
+  d="$(readlink -f "${1:?}" 2>/dev/null || echo "$1")"
+  case "$d" in "$(readlink -f "$AIIDA_DOCKER_CACHE")"/work/?*) ;; *) die "umount_under: refusing $d" ;; esac
   awk -v d="$d/" 'index($5 "/", d) == 1 { print $5 }' /proc/self/mountinfo | sort -r | while read -r m; do
     log "umount $m"; umount -l "$m" || true
   done
@@ -110,8 +111,11 @@ remove_old_image() {
   local old="$1" tag="$2"
   [ -n "$old" ] || return 0
   [ "$old" = "$(docker image inspect --format '{{.Id}}' "$tag")" ] && return 0
-  docker rmi "$old" >/dev/null 2>&1 && log "removed the previous $tag image ${old:7:12}" \
-    || log "previous $tag image ${old:7:12} is still in use; left in place"
+  if docker rmi "$old" >/dev/null 2>&1; then
+    log "removed the previous $tag image ${old:7:12}"
+  else
+    log "previous $tag image ${old:7:12} is still in use; left in place"
+  fi
 }
 
 build_pg_rootfs() {
@@ -120,7 +124,7 @@ build_pg_rootfs() {
   local root="$WORK/pg-debootstrap" mirror dlog="$AIIDA_DOCKER_CACHE/debootstrap.log" old_uid old_gid
   mirror="$(debian_mirror)"
   umount_under "$root"
-  rm -rf "$root"
+  rm -rf "${root:?}"
   mkdir -p "$root" "$(dirname "$PG_ROOTFS_TAR")"
   log "debootstrap --variant=minbase --include=postgresql-15 bookworm $root $mirror (log $dlog; about a minute)"
   if ! debootstrap --variant=minbase --include=postgresql-15 bookworm "$root" "$mirror" >"$dlog" 2>&1; then
@@ -130,30 +134,31 @@ build_pg_rootfs() {
   fi
   umount_under "$root"
 
-  log "preparing rootfs: postgres user uid/gid 999 (as in the official image), no default cluster, no docs/locales/apt lists/LLVM JIT"
+  log "preparing rootfs: postgres user uid/gid 999 (as in the official image), no default cluster, no docs/locales/charmaps/apt lists/LLVM JIT"
   old_uid="$(chroot "$root" id -u postgres)"
   old_gid="$(chroot "$root" id -g postgres)"
   if [ "$old_uid" != 999 ]; then
     chroot "$root" groupmod -g 999 postgres
     chroot "$root" usermod -u 999 -g 999 postgres
-    find "$root" -xdev -uid "$old_uid" -exec chown -h 999 {} +
-    find "$root" -xdev -gid "$old_gid" -exec chgrp -h 999 {} +
+    find "${root:?}" -xdev -uid "$old_uid" -exec chown -h 999 {} +
+    find "${root:?}" -xdev -gid "$old_gid" -exec chgrp -h 999 {} +
   fi
-  rm -rf "$root"/etc/postgresql/15 "$root"/var/lib/postgresql/15 "$root"/var/log/postgresql/*
-  rm -rf "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* \
-    "$root"/usr/share/locale/* "$root"/usr/share/lintian "$root"/usr/share/postgresql/15/man \
-    "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb \
-    "$root"/var/cache/debconf/*-old "$root"/var/log/*.log "$root"/var/log/apt/* \
-    "$root"/dev/* "$root"/proc/* "$root"/sys/* "$root"/run/*
-  # JIT is optional: without llvmjit.so PostgreSQL runs with JIT unavailable (~120 MB saved).
-  rm -rf "$root"/usr/lib/postgresql/15/lib/llvmjit* "$root"/usr/lib/postgresql/15/lib/bitcode \
-    "$root"/usr/lib/x86_64-linux-gnu/libLLVM-*.so*
+  rm -rf "${root:?}"/etc/postgresql/15 "${root:?}"/var/lib/postgresql/15 "${root:?}"/var/log/postgresql/*
+  rm -rf "${root:?}"/usr/share/doc/* "${root:?}"/usr/share/man/* "${root:?}"/usr/share/info/* \
+    "${root:?}"/usr/share/locale/* "${root:?}"/usr/share/lintian "${root:?}"/usr/share/postgresql/15/man \
+    "${root:?}"/var/lib/apt/lists/* "${root:?}"/var/cache/apt/*.bin "${root:?}"/var/cache/apt/archives/*.deb \
+    "${root:?}"/var/cache/debconf/*-old "${root:?}"/var/log/*.log "${root:?}"/var/log/apt/* \
+    "${root:?}"/dev/* "${root:?}"/proc/* "${root:?}"/sys/* "${root:?}"/run/*
+  # JIT is optional: without llvmjit.so PostgreSQL runs with JIT unavailable (libLLVM and its libz3: ~150 MB).
+  rm -rf "${root:?}"/usr/lib/postgresql/15/lib/llvmjit* "${root:?}"/usr/lib/postgresql/15/lib/bitcode \
+    "${root:?}"/usr/lib/x86_64-linux-gnu/libLLVM-*.so* "${root:?}"/usr/lib/x86_64-linux-gnu/libz3.so* \
+    "${root:?}"/usr/share/i18n
   chroot "$root" /usr/lib/postgresql/15/bin/postgres --version >/dev/null || die "postgres does not run in the prepared rootfs"
 
   log "saving rootfs tarball $PG_ROOTFS_TAR"
   tar --numeric-owner -C "$root" -cf "$PG_ROOTFS_TAR.tmp" .
   mv "$PG_ROOTFS_TAR.tmp" "$PG_ROOTFS_TAR"
-  rm -rf "$root"
+  rm -rf "${root:?}"
 }
 
 build_postgres() {
@@ -161,7 +166,7 @@ build_postgres() {
   hash="$(source_hash "$HERE"/postgres-standin/*)"
   need_build "$PG_TAG" "$hash" || return 0
   build_pg_rootfs
-  rm -rf "$work"; mkdir -p "$work"
+  rm -rf "${work:?}"; mkdir -p "$work"
   log "assembling $PG_TAG in $work"
   tar --numeric-owner -C "$work" -xf "$PG_ROOTFS_TAR"
   install -m 0755 "$HERE/postgres-standin/docker-entrypoint.sh" "$work/usr/local/bin/docker-entrypoint.sh"
@@ -191,7 +196,7 @@ build_postgres() {
     die "docker build (STOPSIGNAL step) for $PG_TAG failed"
   fi
   remove_old_image "$old" "$PG_TAG"
-  rm -rf "$work"
+  rm -rf "${work:?}"
   log "built $PG_TAG ($(docker image inspect --format '{{.Size}}' "$PG_TAG" | awk '{printf "%.0f MB", $1/1e6}'))"
 }
 
@@ -200,7 +205,7 @@ build_emqx() {
   hash="$(source_hash "$HERE"/emqx-standin/*)"
   need_build "$EMQX_TAG" "$hash" || return 0
   fetch_deb busybox-static "$bb"
-  rm -rf "$work"
+  rm -rf "${work:?}"
   log "assembling $EMQX_TAG in $work"
   mkdir -p "$work"/{bin,sbin,usr/bin,usr/sbin,etc,tmp,root} "$work"/opt/emqx/{bin,etc/certs,data,log}
   install -m 0755 "$bb/bin/busybox" "$work/bin/busybox"
@@ -213,6 +218,7 @@ build_emqx() {
   printf '%s\n' 'root:x:0:' 'emqx:x:1000:' 'nogroup:x:65534:' >"$work/etc/group"
   install -m 0755 "$HERE/emqx-standin/docker-entrypoint.sh" "$work/usr/bin/docker-entrypoint.sh"
   install -m 0755 "$HERE/emqx-standin/emqx" "$work/opt/emqx/bin/emqx"
+  install -m 0755 "$HERE/emqx-standin/standin-http" "$work/opt/emqx/bin/standin-http"
   printf '#!/bin/sh\nexec /opt/emqx/bin/emqx ctl "$@"\n' >"$work/opt/emqx/bin/emqx_ctl"
   chmod 0755 "$work/opt/emqx/bin/emqx_ctl"
   chmod 1777 "$work/tmp"
@@ -234,7 +240,7 @@ build_emqx() {
     -c 'CMD ["/opt/emqx/bin/emqx", "foreground"]' \
     - "$EMQX_TAG" >/dev/null
   remove_old_image "$old" "$EMQX_TAG"
-  rm -rf "$work"
+  rm -rf "${work:?}"
   log "built $EMQX_TAG ($(docker image inspect --format '{{.Size}}' "$EMQX_TAG" | awk '{printf "%.1f MB", $1/1e6}'))"
 }
 

@@ -3,6 +3,11 @@
 # Everything downloaded or built is cached outside the repo in $AIIDA_DOCKER_CACHE.
 
 AIIDA_DOCKER_CACHE="${AIIDA_DOCKER_CACHE:-/var/cache/aiida-emqx-docker}"
+AIIDA_DOCKER_CACHE="${AIIDA_DOCKER_CACHE%/}"
+case "$AIIDA_DOCKER_CACHE" in
+  /?*) ;;
+  *) printf 'AIIDA_DOCKER_CACHE must be an absolute path other than /, got %s\n' "$AIIDA_DOCKER_CACHE" >&2; exit 1 ;;
+esac
 
 log() { printf '[%s %s] %s\n' "$(date -u +%H:%M:%S)" "${LOG_TAG:-docker}" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

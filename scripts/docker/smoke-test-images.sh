@@ -13,9 +13,9 @@
 # Everything it creates (containers, volumes, network) is removed at the end; images are kept.
 # Ends with a line "N passed, M failed" and exits non-zero if any check failed.
 set -euo pipefail
-LOG_TAG=smoke-test
+LOG_TAG="smoke-test"
 HERE="$(dirname "$(readlink -f "$0")")"
-# shellcheck source=scripts/docker/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$HERE/lib.sh"
 
 PG_TAG="${AIIDA_TEST_POSTGRES_IMAGE:-aiida-test/postgres:15-local}"
@@ -29,7 +29,8 @@ done
 ID="aiida-smoke-$$"
 NET="$ID-net"
 VOL="$ID-pgdata"
-TMP="$(mktemp -d)"
+TMP="$(mktemp -d /tmp/aiida-smoke.XXXXXX)"
+case "$TMP" in /tmp/aiida-smoke.*) ;; *) die "mktemp gave an unexpected path: $TMP" ;; esac
 PASSED=0
 FAILED=0
 
@@ -139,20 +140,41 @@ check "data still there after replacing the container" \
 docker rm -f -v "$ID-pg2" >/dev/null
 
 # ---------------------------------------------------------------- emqx stand-in
-mkdir -p "$TMP/etc/certs" "$TMP/badcerts"
-cat >"$TMP/etc/emqx.conf" <<'EOF'
-node { name = "emqx@127.0.0.1", cookie = "smoke", data_dir = "data" }
+# Files shaped like the program's uploads (components/broker.ts): owner 1000:1000, secrets
+# 0400, the rest 0444, sent as a tar stream (`docker cp -`) that keeps owner and mode, as the
+# provider does. (`docker cp -a` fails here: the 20.10 engine looks up USER emqx on the host.)
+ETCDIR="$TMP/emqx-etc"
+BADDIR="$TMP/emqx-etc-badkey"
+mkdir -p "$ETCDIR/certs/aiida" "$ETCDIR/aiida"
+cat >"$ETCDIR/emqx.conf" <<'EOF'
+node { name = "emqx@127.0.0.1", data_dir = "data" }
 listeners.ssl.default {
   bind = "0.0.0.0:8883"
   ssl_options {
-    certfile = "${EMQX_ETC_DIR}/certs/cert.pem"
-    keyfile = "${EMQX_ETC_DIR}/certs/key.pem"
-    cacertfile = "/opt/emqx/etc/certs/cacert.pem"
+    certfile = "${EMQX_ETC_DIR}/certs/aiida/server.pem"
+    keyfile = "/opt/emqx/etc/certs/aiida/server.key"
+    cacertfile = "/opt/emqx/etc/certs/aiida/ca.pem"
   }
 }
+authentication = [{
+  backend = built_in_database, mechanism = password_based
+  bootstrap_file = "/opt/emqx/etc/aiida/init-user.json"
+}, {
+  backend = postgresql, mechanism = password_based
+  password = "file:///opt/emqx/etc/aiida/db-password"
+  query = "SELECT password AS password_hash FROM t WHERE username = ${username} LIMIT 1"
+}]
+api_key { bootstrap_file = "/opt/emqx/etc/aiida/api-keys.txt" }
+include required("/opt/emqx/etc/aiida/secrets.hocon")
 EOF
-for f in cert.pem key.pem cacert.pem; do printf 'not a real %s\n' "$f" >"$TMP/etc/certs/$f"; done
-chmod 0644 "$TMP/etc/emqx.conf" "$TMP/etc/certs/"*
+for f in server.pem server.key ca.pem; do printf 'not a real %s\n' "$f" >"$ETCDIR/certs/aiida/$f"; done
+echo '[{"user_id": "aiida", "password_hash": "x", "is_superuser": true}]' >"$ETCDIR/aiida/init-user.json"
+echo 'smoke-key:smoke-secret:administrator' >"$ETCDIR/aiida/api-keys.txt"
+echo 'db-secret' >"$ETCDIR/aiida/db-password"
+echo 'node.cookie = "smoke"' >"$ETCDIR/aiida/secrets.hocon"
+chown -R 1000:1000 "$ETCDIR"
+find "$ETCDIR" -type f -exec chmod 0444 {} +
+chmod 0400 "$ETCDIR/certs/aiida/server.key" "$ETCDIR/aiida/"*
 MQTT_PORT="$(free_port)"
 DASH_PORT="$(free_port)"
 
@@ -163,24 +185,43 @@ create_emqx() {
     "$EMQX_TAG" >/dev/null
 }
 
-log "emqx stand-in: config and certs uploaded with docker cp, ports 127.0.0.1:$MQTT_PORT->1883, :$DASH_PORT->18083"
-create_emqx "$ID-emqx" --network-alias emqx -p "127.0.0.1:$MQTT_PORT:1883" -p "127.0.0.1:$DASH_PORT:18083"
-docker cp "$TMP/etc/emqx.conf" "$ID-emqx:/opt/emqx/etc/emqx.conf"
-docker cp "$TMP/etc/certs/." "$ID-emqx:/opt/emqx/etc/certs"
+log "emqx stand-in: etc uploaded as a tar stream with docker cp -, ports 127.0.0.1:$MQTT_PORT->1883, :$DASH_PORT->18083"
+create_emqx "$ID-emqx" --network-alias emqx -e EMQX_NODE__NAME=emqx@smoke.local \
+  -p "127.0.0.1:$MQTT_PORT:1883" -p "127.0.0.1:$DASH_PORT:18083"
+tar --numeric-owner -C "$ETCDIR" -c . | docker cp - "$ID-emqx:/opt/emqx/etc"
 docker start "$ID-emqx" >/dev/null
 check "emqx stand-in healthy (emqx ctl status)" wait_health "$ID-emqx" 30
 check "docker exec emqx ctl status exits 0 and says stand-in" \
   bash -c "docker exec '$ID-emqx' /opt/emqx/bin/emqx ctl status | tee /dev/stderr | grep -q 'stand-in'"
+check "node name taken from EMQX_NODE__NAME" \
+  bash -c "docker exec '$ID-emqx' /opt/emqx/bin/emqx ctl status | grep -q \"Node 'emqx@smoke.local'\""
 check "runs as uid 1000" test "$(docker exec "$ID-emqx" id -u)" = 1000
 check "published 1883 accepts TCP" bash -c "exec 3<>/dev/tcp/127.0.0.1/$MQTT_PORT"
 check "published 18083 answers GET /status with 200" \
   test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$DASH_PORT/status")" = 200
 check "8883 reachable from another container by alias 'emqx'" \
   docker run --rm --name "$ID-probe" --network "$NET" "$EMQX_TAG" nc -w 3 emqx 8883 </dev/null
-check "startup log lists the cert files" bash -c "docker logs '$ID-emqx' 2>&1 | grep -q 'referenced file /opt/emqx/etc/certs/key.pem: readable'"
+check "startup checked the 7 referenced files" \
+  bash -c "docker logs '$ID-emqx' 2>&1 | tee /dev/stderr | grep -c '^\[emqx-standin\] referenced file .*: readable' | grep -qx 7"
+API="http://127.0.0.1:$DASH_PORT/api/v5/authentication/password_based%3Abuilt_in_database/users"
+http_code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+JSON=(-H 'content-type: application/json')
+check "REST: PUT seeded user aiida with the bootstrap API key -> 200" \
+  test "$(http_code -u smoke-key:smoke-secret -X PUT "${JSON[@]}" -d '{"password":"p","is_superuser":true}' "$API/aiida")" = 200
+check "REST: wrong API secret -> 401" \
+  test "$(http_code -u smoke-key:wrong -X PUT "${JSON[@]}" -d '{"password":"p"}' "$API/aiida")" = 401
+check "REST: PUT unknown user bob -> 404" \
+  test "$(http_code -u smoke-key:smoke-secret -X PUT "${JSON[@]}" -d '{"password":"p"}' "$API/bob")" = 404
+check "REST: POST user bob -> 201" \
+  test "$(http_code -u smoke-key:smoke-secret "${JSON[@]}" -d '{"user_id":"bob","password":"p","is_superuser":false}' "$API")" = 201
+check "REST: PUT bob after POST -> 200" \
+  test "$(http_code -u smoke-key:smoke-secret -X PUT "${JSON[@]}" -d '{"password":"q"}' "$API/bob")" = 200
 ms="$(timed_stop "$ID-emqx")"
 check "emqx stand-in stops promptly on SIGTERM (${ms} ms)" test "$ms" -lt 3000
 check "emqx stand-in exit code after stop is 0" test "$(docker inspect -f '{{.State.ExitCode}}' "$ID-emqx")" = 0
+docker start "$ID-emqx" >/dev/null
+check "emqx stand-in healthy again after docker restart (stale pid file)" wait_health "$ID-emqx" 30
+docker rm -f -v "$ID-emqx" >/dev/null
 
 log "emqx stand-in without emqx.conf"
 create_emqx "$ID-emqx-noconf"
@@ -190,14 +231,15 @@ check "container without emqx.conf exits non-zero (exit $code)" bash -c "[ '$cod
 docker logs "$ID-emqx-noconf" 2>&1 | sed 's/^/    /' >&2
 
 log "emqx stand-in with a key file uid 1000 cannot read (root 0600)"
-cp "$TMP/etc/certs/"* "$TMP/badcerts/"
-chmod 0600 "$TMP/badcerts/key.pem"
+mkdir -p "$BADDIR"
+cp -a "$ETCDIR/." "$BADDIR/"
+chown 0:0 "$BADDIR/certs/aiida/server.key"
+chmod 0600 "$BADDIR/certs/aiida/server.key"
 create_emqx "$ID-emqx-badkey"
-docker cp "$TMP/etc/emqx.conf" "$ID-emqx-badkey:/opt/emqx/etc/emqx.conf"
-docker cp "$TMP/badcerts/." "$ID-emqx-badkey:/opt/emqx/etc/certs"
+tar --numeric-owner -C "$BADDIR" -c . | docker cp - "$ID-emqx-badkey:/opt/emqx/etc"
 docker start "$ID-emqx-badkey" >/dev/null
 code="$(wait_exit "$ID-emqx-badkey" 15)"
-check "container with unreadable key.pem exits non-zero (exit $code)" bash -c "[ '$code' != running ] && [ '$code' != 0 ]"
+check "container with unreadable server.key exits non-zero (exit $code)" bash -c "[ '$code' != running ] && [ '$code' != 0 ]"
 docker logs "$ID-emqx-badkey" 2>&1 | grep -E 'ERROR|WARNING' | sed 's/^/    /' >&2
 
 echo "$PASSED passed, $FAILED failed"

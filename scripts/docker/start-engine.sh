@@ -19,8 +19,8 @@
 #   DOCKER_HOST                 unix://PATH to listen on (default unix:///var/run/docker.sock,
 #                               which is what the Pulumi docker provider uses by default)
 set -euo pipefail
-LOG_TAG=start-engine
-# shellcheck source=scripts/docker/lib.sh
+LOG_TAG="start-engine"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 
 EXEC_ROOT="${AIIDA_DOCKER_EXEC_ROOT:-/run/aiida-emqx-docker}"
