@@ -60,6 +60,8 @@ export interface Listener {
     readonly certfile?: string;
     readonly keyfile?: string;
     readonly cacertfile?: string;
+    /** ssl_options.verify: verify_none (default) or verify_peer (client certificates checked against cacertfile). */
+    readonly verify?: string;
 }
 
 export interface Upload {
@@ -435,6 +437,7 @@ export function listeners(settings: BrokerSettings): Listener[] | Unknown {
                     certfile: file(ssl.certfile, "etc/certs/cert.pem"),
                     keyfile: file(ssl.keyfile, "etc/certs/key.pem"),
                     cacertfile: file(ssl.cacertfile, "etc/certs/cacert.pem"),
+                    verify: typeof ssl.verify === "string" ? ssl.verify : "verify_none",
                 });
             } else {
                 out.push(listener);

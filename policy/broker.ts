@@ -125,6 +125,10 @@ export const tlsListenerPolicy: ResourceValidationPolicy = {
                 );
                 continue;
             }
+            if (l.verify === "verify_peer" && l.cacertfile !== undefined && BUNDLED_CERT_FILES.has(l.cacertfile)) {
+                report(`${id} verifies client certificates against EMQX's bundled test CA (${l.cacertfile}), whose key is public: anyone can issue a client certificate it accepts. Set ${id}.ssl_options.cacertfile.`);
+                continue;
+            }
             if (config.requireProvidedFiles) {
                 const missing = [l.certfile, l.keyfile].filter((f): f is string => f !== undefined && !fileProvided(settings, f));
                 if (missing.length > 0) {

@@ -4,7 +4,19 @@
 import type { PolicyConfigSchema, ResourceValidation, ResourceValidationPolicy } from "@pulumi/policy";
 import { ACL_TABLES } from "../components/acl-schema-sql";
 import type { Grant, RoleAttributes } from "../components/acl-schema-sql";
-import { UNKNOWN, asArray, asRecord, configWithDefaults, peek, unknown } from "./util";
+import {
+    COMPONENT_LABEL,
+    UNKNOWN,
+    addressAllowed,
+    asArray,
+    asRecord,
+    configWithDefaults,
+    containerLabels,
+    peek,
+    publishedPorts,
+    unknown,
+    usesHostNetwork,
+} from "./util";
 
 export const ACL_SCHEMA_TYPE = "pulumi-nodejs:dynamic/aiida:EmqxAclSchema";
 
@@ -143,4 +155,58 @@ export const grantsPolicy: ResourceValidationPolicy = {
     }),
 };
 
-export const databasePolicies: ResourceValidationPolicy[] = [rolePolicy, grantsPolicy];
+const CONTAINER_TYPE = "docker:index/container:Container";
+
+const portSchema: PolicyConfigSchema = {
+    properties: {
+        port: { type: "integer", minimum: 1, maximum: 65535, default: 5432, description: "PostgreSQL's port inside the database container." },
+        allowedAddresses: {
+            type: "array",
+            items: { type: "string" },
+            default: [],
+            description: "Host addresses (besides loopback) the database port may be published on.",
+        },
+        allowPrivateAddresses: { type: "boolean", default: false, description: "Also accept RFC 1918 / unique-local host addresses." },
+    },
+};
+
+export const databasePortPolicy: ResourceValidationPolicy = {
+    name: "database-port-not-public",
+    description:
+        "The PostgreSQL container (label aiida.component=database) is not published on a public host address: its superuser and AIIDA's data must stay on the host and the stack network.",
+    enforcementLevel: "mandatory",
+    severity: "critical",
+    configSchema: portSchema,
+    validateResource: (() => {
+        const fn: ResourceValidation = (args, report) => {
+            if (args.type !== CONTAINER_TYPE) {
+                return args.notApplicable(`Policy only applies to resources of type '${CONTAINER_TYPE}'`);
+            }
+            const component = containerLabels(args.props).get(COMPONENT_LABEL);
+            if (component === UNKNOWN) {
+                unknown(`labels.${COMPONENT_LABEL}`);
+            }
+            if (component !== "database") {
+                return args.notApplicable(`not the database container (label ${COMPONENT_LABEL}=database)`);
+            }
+            const config = configWithDefaults<{ port: number; allowedAddresses: string[]; allowPrivateAddresses: boolean }>(portSchema, args.getConfig<object>());
+            if (usesHostNetwork(args.props)) {
+                report(`PostgreSQL (port ${config.port}) is reachable on every host interface: the container uses host networking.`);
+                return;
+            }
+            const ports = publishedPorts(args.props);
+            if (ports === UNKNOWN) {
+                unknown("ports");
+            }
+            for (const p of ports) {
+                if (p.internal === config.port && !addressAllowed(p.ip, config.allowedAddresses, config.allowPrivateAddresses)) {
+                    report(`PostgreSQL (container port ${p.internal}) is published on ${p.ip}:${p.external ?? p.internal}. Publish it on 127.0.0.1 only, or not at all.`);
+                }
+            }
+        };
+        (fn as unknown as { __pulumiType: string }).__pulumiType = CONTAINER_TYPE;
+        return fn;
+    })(),
+};
+
+export const databasePolicies: ResourceValidationPolicy[] = [rolePolicy, grantsPolicy, databasePortPolicy];

@@ -42,6 +42,11 @@ describe("emqx-tls-listener-own-certificate", () => {
         const outcome = await runResourcePolicy(tlsListenerPolicy, brokerContainer({ conf }));
         expect(outcome.violations.join("\n")).toMatch(/listeners\.wss\.default/);
     });
+    it("flags client-certificate verification against the bundled test CA", async () => {
+        const conf = GOOD_EMQX_CONF.replace('cacertfile = "/opt/emqx/etc/certs/aiida/ca.pem"\n    verify = "verify_none"', 'verify = "verify_peer"');
+        const outcome = await runResourcePolicy(tlsListenerPolicy, brokerContainer({ conf }));
+        expect(outcome.violations).toEqual([expect.stringMatching(/bundled test CA \(\/opt\/emqx\/etc\/certs\/cacert\.pem\)/)]);
+    });
     it("flags a broker without any TLS listener", async () => {
         const conf = GOOD_EMQX_CONF + "\nlisteners.ssl.default.enable = false\n";
         const outcome = await runResourcePolicy(tlsListenerPolicy, brokerContainer({ conf }));

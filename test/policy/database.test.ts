@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { emqxGrants, emqxRole, type AclSchemaSpec } from "../../components/acl-schema-sql";
-import { ACL_SCHEMA_TYPE, grantsPolicy, rolePolicy } from "../../policy/database";
+import { ACL_SCHEMA_TYPE, databasePortPolicy, grantsPolicy, rolePolicy } from "../../policy/database";
+import { brokerContainer, databaseContainer } from "./fixtures";
 import { UNKNOWN_INPUT, runResourcePolicy, secret } from "./harness";
 
 const spec: AclSchemaSpec = {
@@ -66,5 +67,17 @@ describe("emqx-db-grants-exact", () => {
     });
     it("does not apply to other resources", async () => {
         expect((await runResourcePolicy(grantsPolicy, { type: "docker:index/network:Network", inputs: {} })).notApplicable).toBeDefined();
+    });
+});
+
+describe("database-port-not-public", () => {
+    it("passes a database published on loopback or not at all", async () => {
+        expect((await runResourcePolicy(databasePortPolicy, databaseContainer({ ports: [{ internal: 5432, external: 5433, ip: "127.0.0.1", protocol: "tcp" }] }))).violations).toEqual([]);
+        expect((await runResourcePolicy(databasePortPolicy, databaseContainer())).violations).toEqual([]);
+        expect((await runResourcePolicy(databasePortPolicy, brokerContainer())).notApplicable).toMatch(/not the database container/);
+    });
+    it("flags PostgreSQL published on every interface", async () => {
+        const outcome = await runResourcePolicy(databasePortPolicy, databaseContainer({ ports: [{ internal: 5432, external: 5433 }] }));
+        expect(outcome.violations).toEqual([expect.stringMatching(/published on 0\.0\.0\.0:5433/)]);
     });
 });
