@@ -6,10 +6,13 @@
 # postgres stand-in: named volume, POSTGRES_PASSWORD_FILE uploaded with `docker cp` before start
 # (root-owned, mode 0400, in a 0700 dir), POSTGRES_DB=aiida, port published on 127.0.0.1,
 # psql from the host and from another container on a user-defined network (DNS alias), health
-# check with pg_isready, replace the container on the same volume and find the data again.
-# emqx stand-in: emqx.conf + certs uploaded with `docker cp`, `emqx ctl status`, health check,
-# published ports 1883 and 18083 (GET /status), prompt stop; a container without emqx.conf and
-# one with an unreadable key file must exit non-zero.
+# check with pg_isready, prompt stop, replace the container on the same volume and find the
+# data again; then a container shaped like components/database.ts (PGDATA below the mount,
+# password file owned by uid 70, mode 0400, sent as a tar stream like the provider's uploads).
+# emqx stand-in: etc/ (emqx.conf, certs, bootstrap files, secrets; owner 1000, 0400/0444) sent
+# as a tar stream, `emqx ctl status`, health check, published ports 1883 and 18083
+# (GET /status, built-in user REST calls with the bootstrap API key), prompt stop, restart; a
+# container without emqx.conf and one with an unreadable key file must exit non-zero.
 # Everything it creates (containers, volumes, network) is removed at the end; images are kept.
 # Ends with a line "N passed, M failed" and exits non-zero if any check failed.
 set -euo pipefail
@@ -37,7 +40,7 @@ FAILED=0
 cleanup() {
   local c
   for c in $(docker ps -aq --filter "name=^$ID-"); do docker rm -f -v "$c" >/dev/null 2>&1 || true; done
-  docker volume rm "$VOL" >/dev/null 2>&1 || true
+  docker volume rm "$VOL" "$VOL-2" >/dev/null 2>&1 || true
   docker network rm "$NET" >/dev/null 2>&1 || true
   rm -rf "$TMP"
   log "cleaned up containers, volume and network of $ID"
@@ -138,6 +141,28 @@ check "replacement skipped initdb" bash -c "docker logs '$ID-pg2' 2>&1 | grep -q
 check "data still there after replacing the container" \
   test "$(PGPASSWORD="$PW" psql -h 127.0.0.1 -p "$PGPORT_HOST" -U postgres -d aiida -qtA -c 'SELECT v FROM smoke')" = "kept across containers"
 docker rm -f -v "$ID-pg2" >/dev/null
+
+log "postgres: shaped like components/database.ts (PGDATA below the mount, password file sent as a tar stream owned by uid 70, mode 0400)"
+mkdir -p "$TMP/upload/run/secrets"
+printf '%s' "$PW" >"$TMP/upload/run/secrets/postgres-password"
+chown 70:70 "$TMP/upload/run/secrets/postgres-password"
+chmod 0400 "$TMP/upload/run/secrets/postgres-password"
+docker create --name "$ID-pg3" --network "$NET" \
+  -v "$VOL-2:/var/lib/postgresql/data" \
+  -e POSTGRES_USER=postgres -e POSTGRES_DB=aiida -e POSTGRES_PASSWORD_FILE=/run/secrets/postgres-password \
+  -e PGDATA=/var/lib/postgresql/data/pgdata \
+  --health-cmd 'pg_isready -h 127.0.0.1 -U postgres -d aiida' --health-interval 1s --health-retries 60 \
+  "$PG_TAG" >/dev/null
+tar --numeric-owner -C "$TMP/upload" -c ./run/secrets/postgres-password | docker cp - "$ID-pg3:/"
+docker start "$ID-pg3" >/dev/null
+check "program-shaped postgres container healthy" wait_health "$ID-pg3" 90
+check "uploaded file kept owner 70 and mode 0400" \
+  test "$(docker exec "$ID-pg3" stat -c '%u %a' /run/secrets/postgres-password)" = "70 400"
+check "password from the uid-70 file works over the network" \
+  docker run --rm --name "$ID-client2" --network "$NET" -e PGPASSWORD="$PW" "$PG_TAG" \
+  psql -h "$ID-pg3" -U postgres -d aiida -qtA -c 'SELECT 1'
+check "cluster lives in PGDATA below the mount" docker exec "$ID-pg3" test -s /var/lib/postgresql/data/pgdata/PG_VERSION
+docker rm -f -v "$ID-pg3" >/dev/null
 
 # ---------------------------------------------------------------- emqx stand-in
 # Files shaped like the program's uploads (components/broker.ts): owner 1000:1000, secrets
