@@ -66,13 +66,36 @@ fi
 export PATH="$BIN:$PATH"
 
 # 4. Start dockerd unless one of ours is already starting.
-if [ -s "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
+# is_dockerd PID: PID is a live (not zombie) dockerd.
+is_dockerd() {
+  [ -n "$1" ] && [ "$(cat "/proc/$1/comm" 2>/dev/null)" = dockerd ] \
+    && ! awk '{ exit ($3 == "Z") ? 0 : 1 }' "/proc/$1/stat" 2>/dev/null
+}
+
+if [ -s "$PIDFILE" ] && is_dockerd "$(cat "$PIDFILE")"; then
   DPID="$(cat "$PIDFILE")"
   log "dockerd already running (pid $DPID); waiting for it to answer"
 else
   log "starting $DOCKERD on unix://$SOCK (data-root $AIIDA_DOCKER_CACHE/data, exec-root $EXEC_ROOT, log $LOGFILE)"
   mkdir -p "$AIIDA_DOCKER_CACHE/data" "$(dirname "$SOCK")"
   rm -f "$PIDFILE"
+  # After an unclean stop, dockerd trusts a stale containerd.pid (the pid may be a dying
+  # process or reused) and then waits for a containerd that never answers. Clear it, and stop
+  # a containerd that a killed dockerd of ours left behind.
+  CPIDFILE="$EXEC_ROOT/containerd/containerd.pid"
+  if [ -s "$CPIDFILE" ]; then
+    cpid="$(cat "$CPIDFILE")"
+    if [ "$(cat "/proc/$cpid/comm" 2>/dev/null)" = containerd ] && tr '\0' ' ' <"/proc/$cpid/cmdline" 2>/dev/null | grep -qF "$EXEC_ROOT/"; then
+      log "stopping containerd $cpid left over from a previous dockerd"
+      kill "$cpid" 2>/dev/null || true
+      for _ in $(seq 1 20); do
+        tr '\0' ' ' <"/proc/$cpid/cmdline" 2>/dev/null | grep -qF "$EXEC_ROOT/" || break
+        sleep 0.5
+      done
+      kill -9 "$cpid" 2>/dev/null || true
+    fi
+    rm -f "$CPIDFILE"
+  fi
   : >"$LOGFILE"
   # setsid + nohup: the engine outlives this script and its process group.
   setsid nohup "$DOCKERD" \
@@ -95,7 +118,7 @@ until docker_ok; do
     tail -n 40 "$LOGFILE" >&2 || true
     die "Docker engine failed to start (docker info: $(docker info 2>&1 | tail -n 1))"
   fi
-  if ! kill -0 "$DPID" 2>/dev/null; then
+  if ! is_dockerd "$DPID"; then
     log "dockerd exited; last lines of $LOGFILE:"
     tail -n 40 "$LOGFILE" >&2 || true
     die "Docker engine failed to start"
