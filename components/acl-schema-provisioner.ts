@@ -169,8 +169,8 @@ async function usernameIndexesPresent(client: pg.Client, schema: string): Promis
 async function strayPrivileges(client: pg.Client, spec: AclSchemaSpec): Promise<StrayPrivileges> {
     const roleOid = "(SELECT oid FROM pg_roles WHERE rolname = $1)";
     const memberships = await client.query<{ role: string; grantor: string | null }>(
-        `SELECT m.roleid::regrole::text AS role, g.rolname AS grantor
-         FROM pg_auth_members m LEFT JOIN pg_roles g ON g.oid = m.grantor
+        `SELECT r.rolname AS role, g.rolname AS grantor
+         FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid LEFT JOIN pg_roles g ON g.oid = m.grantor
          WHERE m.member = ${roleOid} ORDER BY 1`,
         [spec.roleName],
     );

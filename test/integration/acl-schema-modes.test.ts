@@ -150,6 +150,10 @@ describe("a pre-existing emqx role that holds more than it should", () => {
             await c.query(`GRANT USAGE ON SCHEMA internal TO ${spec.roleName}`);
             await c.query(`GRANT SELECT ON internal.settings TO ${spec.roleName}`);
             await c.query(`GRANT pg_read_all_data TO ${spec.roleName}`);
+            // A group role whose name needs quoting.
+            await c.query(`CREATE ROLE "Legacy Readers" NOLOGIN`);
+            await c.query(`GRANT SELECT ON public.data_source TO "Legacy Readers"`);
+            await c.query(`GRANT "Legacy Readers" TO ${spec.roleName}`);
             await c.query(`GRANT CONNECT ON DATABASE postgres TO ${spec.roleName}`);
             await c.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO ${spec.roleName}`);
             await c.query(`ALTER DEFAULT PRIVILEGES GRANT USAGE ON SEQUENCES TO ${spec.roleName}`);
