@@ -145,10 +145,18 @@ let exitHookInstalled = false;
 function installExitHook(): void {
     if (exitHookInstalled) return;
     exitHookInstalled = true;
-    // Last resort when a test run dies without its afterAll: never leave a server behind.
-    process.once("exit", () => {
-        for (const stop of running) stop();
-    });
+    // Last resort when a test run or the benchmark dies without its teardown: never leave a
+    // server behind. On SIGINT/SIGTERM, stop the servers, then die of the same signal.
+    const stopAll = () => {
+        for (const stop of [...running]) stop();
+    };
+    process.once("exit", stopAll);
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+        process.once(signal, () => {
+            stopAll();
+            process.kill(process.pid, signal);
+        });
+    }
 }
 
 export async function startPostgres(options: StartOptions = {}): Promise<PostgresServer> {
