@@ -91,18 +91,25 @@ function unprivilegedUser(name: string): RunAs {
     if (typeof process.getuid !== "function" || process.getuid() !== 0) {
         return {};
     }
-    const lookup = () => spawnSync("id", ["-u", name], { encoding: "utf8" });
-    if (lookup().status !== 0) {
-        const made = spawnSync("useradd", ["--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name], {
-            encoding: "utf8",
-        });
-        // Two test files may race to create it: only fail if it still does not exist.
-        if (made.status !== 0 && lookup().status !== 0) {
-            throw new Error(`cannot create OS user ${name} to run PostgreSQL as non-root: ${made.stderr}`);
+    const exists = (user: string) => spawnSync("id", ["-u", user], { encoding: "utf8" }).status === 0;
+    let user = name;
+    if (!exists(user)) {
+        // Debian/Ubuntu/RHEL useradd, else BusyBox adduser (Alpine).
+        const made = spawnSync("useradd", ["--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", user], { encoding: "utf8" });
+        if (made.status !== 0 && !exists(user)) {
+            spawnSync("adduser", ["-S", "-D", "-H", user], { encoding: "utf8" });
+        }
+        // Two test files may race to create it; if it still does not exist, `nobody` will do
+        // (the data directory is chowned to whichever user runs the server).
+        if (!exists(user)) {
+            if (!exists("nobody")) {
+                throw new Error(`cannot create OS user ${name} to run PostgreSQL as non-root (and there is no nobody user): ${made.stderr}`);
+            }
+            user = "nobody";
         }
     }
-    const uid = Number(execFileSync("id", ["-u", name], { encoding: "utf8" }).trim());
-    const gid = Number(execFileSync("id", ["-g", name], { encoding: "utf8" }).trim());
+    const uid = Number(execFileSync("id", ["-u", user], { encoding: "utf8" }).trim());
+    const gid = Number(execFileSync("id", ["-g", user], { encoding: "utf8" }).trim());
     return { uid, gid };
 }
 
