@@ -63,10 +63,10 @@ system_ok() {
   command -v pulumi-language-nodejs >/dev/null 2>&1 || [ -x "$dir/pulumi-language-nodejs" ] || return 1
   v="$(pulumi version 2>/dev/null)" || return 1
   case "$v" in v3.*) ;; *) return 1 ;; esac
-  plugins="$(PULUMI_SKIP_UPDATE_CHECK=true pulumi plugin ls 2>/dev/null)" || return 1
+  plugins="$(PULUMI_SKIP_UPDATE_CHECK=true pulumi plugin ls --json 2>/dev/null \
+    | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{for(const p of JSON.parse(s||"[]"))console.log(p.kind,p.name,String(p.version).replace(/^v/,""))})')" || return 1
   for name in $TC_PLUGINS; do
-    printf '%s\n' "$plugins" | awk -v n="$name" -v v="${PLUGIN_VERSION[$name]}" \
-      '$1 == n && $2 == "resource" && $3 == v { found = 1 } END { exit !found }' || return 1
+    printf '%s\n' "$plugins" | grep -qxF "resource $name ${PLUGIN_VERSION[$name]}" || return 1
   done
   log "using the Pulumi already on PATH: $p ($v), plugins present at the wanted versions"
   [ "$v" = "v$PULUMI_VERSION" ] || log "note: it is $v, the npm SDK pins v$PULUMI_VERSION"

@@ -4,6 +4,7 @@ go 1.25.11
 
 require (
 	github.com/hashicorp/terraform-provider-tls/shim v0.0.0
+	// The bridge version of the official pulumi-random 4.21.1 / pulumi-tls 5.5.1 builds.
 	github.com/pulumi/pulumi-terraform-bridge/v3 v3.135.0
 	github.com/pulumi/pulumi/sdk/v3 v3.253.0
 	github.com/terraform-providers/terraform-provider-random/shim v0.0.0
@@ -90,7 +91,6 @@ require (
 	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/google/go-cmp v0.7.0 // indirect
 	github.com/google/s2a-go v0.1.9 // indirect
-	github.com/google/shlex v0.0.0-20191202100458-e7afc7fbc510 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/googleapis/enterprise-certificate-proxy v0.3.14 // indirect
 	github.com/googleapis/gax-go/v2 v2.19.0 // indirect
@@ -244,13 +244,12 @@ require (
 )
 
 replace (
+	// As in the official pulumi-random/pulumi-tls builds.
 	github.com/hashicorp/terraform-plugin-sdk/v2 => github.com/pulumi/terraform-plugin-sdk/v2 v2.0.0-20260318212141-5525259d096b
 	github.com/hashicorp/terraform-provider-tls/shim => ./shims/tls
-	// Codegen libraries the bridge links for SDK generation (unused by these builds at
-	// run time). The pseudo-versions bridge v3.135.0 asks for are refused by the proxy;
-	// these are the nearest served releases.
-	github.com/pulumi/pulumi-dotnet/pulumi-language-dotnet/v3 => github.com/pulumi/pulumi-dotnet/pulumi-language-dotnet/v3 v3.107.3
-	github.com/pulumi/pulumi-java => github.com/pulumi/pulumi-java v1.32.0
-	github.com/pulumi/pulumi-yaml => github.com/pulumi/pulumi-yaml v1.37.0
+	// Codegen libraries the bridge links but providers never call: see stubs/README.md.
+	github.com/pulumi/pulumi-dotnet/pulumi-language-dotnet/v3 => ./stubs/dotnet
+	github.com/pulumi/pulumi-java => ./stubs/java
+	github.com/pulumi/pulumi-yaml => ./stubs/yaml
 	github.com/terraform-providers/terraform-provider-random/shim => ./shims/random
 )
