@@ -620,7 +620,8 @@ function report(input: ReportInput): string {
             `The database's authorization load is bounded by (connected clients x distinct (action, topic) pairs each) / 60 s: 1M connected data sources each publishing to one topic cause at most ~${fmtQps(1_000_000 / 60)} queries/s, ` +
             `${authz.indexed.qps >= 1_000_000 / 60 ? "within" : "of the same order as"} the ${fmtQps(authz.indexed.qps)} queries/s measured here with the indexes (on 2 shared cores, client included), and far beyond the ${fmtQps(authz.noIndex.qps)} queries/s without them. ` +
             "The bound is reached only if every client publishes at least once a minute; a mass reconnect (all caches empty at once) concentrates the misses into a burst, which the pool absorbs at the throughput above. " +
-            "The cost of the cache: an ACL change (AIIDA removing a data source's rows) reaches a client that stays connected only when its entry expires, up to one minute later. " +
+            "The cost of the cache: an ACL change (AIIDA removing a data source's rows) reaches a client that stays connected only when its entry expires, up to one minute later, " +
+            "unless the caches are flushed (EMQX's `DELETE /api/v5/authorization/cache` expires every entry on every node) or the client is kicked. " +
             "Authentication has no such cache: every CONNECT runs the authentication query (and a bcrypt check).",
         "",
     );
