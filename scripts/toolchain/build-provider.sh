@@ -5,7 +5,8 @@
 # provider with pulumi-terraform-bridge; all dependencies come from the Go module proxy),
 # in a work copy under the cache so the repo stays clean:
 #   1. go build cmd/pulumi-tfgen-NAME, run it to write the Pulumi package schema;
-#   2. stamp VERSION into it as schema-embed.json (what upstream's generate.go does);
+#   2. stamp VERSION into it as schema-embed.json (what upstream's generate.go does),
+#      and keep the bridge-metadata.json tfgen writes beside it;
 #   3. go build cmd/pulumi-resource-NAME, which embeds schema-embed.json, with VERSION
 #      linked in, CGO_ENABLED=0 like upstream release builds.
 set -euo pipefail
@@ -25,12 +26,17 @@ cd "$work"
 CGO_ENABLED=0 go build -p "${TC_JOBS:-2}" -trimpath -ldflags "$ldflags" \
   -o "$work/bin/pulumi-tfgen-$name" "./cmd/pulumi-tfgen-$name"
 gen="$work/gen/$name" && rm -rf "$gen" && mkdir -p "$gen"
-(cd "$gen" && "$work/bin/pulumi-tfgen-$name" schema --out "$gen" >"$gen/tfgen.log" 2>&1) || {
+(cd "$gen" && "$work/bin/pulumi-tfgen-$name" schema --skip-examples --out "$gen" >"$gen/tfgen.log" 2>&1) || {
   cat "$gen/tfgen.log" >&2; exit 1; }
 node -e '
   const fs = require("fs"); const [src, dst, v] = process.argv.slice(1);
   const s = JSON.parse(fs.readFileSync(src, "utf8")); s.version = v;
   fs.writeFileSync(dst, JSON.stringify(s));' \
   "$gen/schema.json" "$work/cmd/pulumi-resource-$name/schema-embed.json" "$version"
+if [ -f "$gen/bridge-metadata.json" ]; then
+  cp "$gen/bridge-metadata.json" "$work/cmd/pulumi-resource-$name/bridge-metadata.json"
+else
+  echo '{}' >"$work/cmd/pulumi-resource-$name/bridge-metadata.json"
+fi
 CGO_ENABLED=0 go build -p "${TC_JOBS:-2}" -trimpath -ldflags "$ldflags" \
   -o "$out/pulumi-resource-$name" "./cmd/pulumi-resource-$name"

@@ -175,4 +175,4 @@ if [ "${#missing[@]}" -gt 0 ]; then
   log "WARNING: not provided: ${missing[*]} (programs using them will fail to load the plugin)"
   [ "$STRICT" = 1 ] && exit 1
 fi
-log "use it with: source $(realpath --relative-to="$PWD" "$here" 2>/dev/null || echo "$here")/env.sh"
+log "use it with: source scripts/toolchain/env.sh  (from the repo root: $(cd "$here/../.." && pwd))"

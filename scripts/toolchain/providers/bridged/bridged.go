@@ -26,14 +26,24 @@ var (
 	TLSVersion    = "0.0.0-dev"
 )
 
+// metadataInfo wraps the bridge metadata (bridge-metadata.json, written by tfgen next to
+// the schema and embedded in the provider binary); tfgen itself starts from none.
+func metadataInfo(meta []byte) *tfbridge.MetadataInfo {
+	if len(meta) == 0 {
+		meta = []byte("{}")
+	}
+	return tfbridge.NewProviderMetadata(meta)
+}
+
 // Random is the ProviderInfo for pulumi-resource-random.
-func Random() tfbridge.ProviderInfo {
+func Random(meta []byte) tfbridge.ProviderInfo {
 	p := tfbridge.ProviderInfo{
-		P:          pf.ShimProvider(randomshim.NewProvider()),
-		Name:       "random",
-		Version:    RandomVersion,
-		License:    "Apache-2.0",
-		Repository: "https://github.com/pulumi/pulumi-random",
+		P:            pf.ShimProvider(randomshim.NewProvider()),
+		Name:         "random",
+		Version:      RandomVersion,
+		MetadataInfo: metadataInfo(meta),
+		License:      "Apache-2.0",
+		Repository:   "https://github.com/pulumi/pulumi-random",
 		Resources: map[string]*tfbridge.ResourceInfo{
 			// random_bytes has no "id" attribute: derive one from its value.
 			"random_bytes": {ComputeID: idFromProperty("base64")},
@@ -50,11 +60,12 @@ func Random() tfbridge.ProviderInfo {
 }
 
 // TLS is the ProviderInfo for pulumi-resource-tls.
-func TLS() tfbridge.ProviderInfo {
+func TLS(meta []byte) tfbridge.ProviderInfo {
 	p := tfbridge.ProviderInfo{
 		P:                           pf.ShimProvider(tlsshim.NewProvider()),
 		Name:                        "tls",
 		Version:                     TLSVersion,
+		MetadataInfo:                metadataInfo(meta),
 		License:                     "Apache-2.0",
 		Repository:                  "https://github.com/pulumi/pulumi-tls",
 		JavaScript:                  &tfbridge.JavaScriptInfo{RespectSchemaVersion: true},

@@ -1,5 +1,6 @@
 // Command pulumi-resource-tls is the bridged tls resource provider plugin.
-// schema-embed.json is generated at build time by install.sh (tfgen + version stamp).
+// schema-embed.json and bridge-metadata.json are generated at build time by
+// build-provider.sh (tfgen + version stamp).
 package main
 
 import (
@@ -14,6 +15,9 @@ import (
 //go:embed schema-embed.json
 var schema []byte
 
+//go:embed bridge-metadata.json
+var metadata []byte
+
 func main() {
-	pf.Main(context.Background(), "tls", bridged.TLS(), pf.ProviderMetadata{PackageSchema: schema})
+	pf.Main(context.Background(), "tls", bridged.TLS(metadata), pf.ProviderMetadata{PackageSchema: schema})
 }

@@ -8,4 +8,4 @@ import (
 	"aiida-emqx.local/toolchain/providers/bridged"
 )
 
-func main() { tfgen.Main("random", bridged.Random()) }
+func main() { tfgen.Main("random", bridged.Random(nil)) }

@@ -8,4 +8,4 @@ import (
 	"aiida-emqx.local/toolchain/providers/bridged"
 )
 
-func main() { tfgen.Main("tls", bridged.TLS()) }
+func main() { tfgen.Main("tls", bridged.TLS(nil)) }
