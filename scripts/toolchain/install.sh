@@ -88,6 +88,10 @@ record system-check "no complete Pulumi on PATH; using the cache $TC_CACHE" "$(e
 if ! command -v go >/dev/null 2>&1; then
   log "error: Go is required to build the toolchain (go >= $TC_GO_MIN)"; exit 1
 fi
+gov="$(go env GOVERSION 2>/dev/null | sed 's/^go//')"
+if [ "$(printf '%s\n%s\n' "$TC_GO_MIN" "$gov" | sort -V | head -n1)" != "$TC_GO_MIN" ]; then
+  log "error: Go $gov is too old; the Pulumi v$PULUMI_VERSION modules need go >= $TC_GO_MIN"; exit 1
+fi
 export GOMODCACHE="$TC_CACHE/gomod" GOCACHE="$TC_CACHE/gocache"
 export GOFLAGS="-mod=mod -buildvcs=false" GOTOOLCHAIN=local CGO_ENABLED=0
 export GOPATH="$TC_CACHE/gopath"
