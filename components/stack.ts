@@ -67,10 +67,19 @@ export interface StackOutputs {
     readonly networkName: pulumi.Output<string>;
 }
 
-export function buildStack({ settings, secrets }: ValidatedConfig): StackOutputs {
-    const production = settings.production;
-    const network = new docker.Network("network", { name: settings.prefix, driver: "bridge", labels: dockerLabels("network", production) });
+/** What the broker builds on: credentials, TLS material and the database side. */
+export interface Foundation {
+    readonly credentials: Credentials;
+    readonly certificates: Certificates;
+    readonly database: Database;
+}
 
+/**
+ * The components that need no broker. `networkName` is used only by a database container;
+ * in external mode the foundation registers no Docker resource at all, which is what lets
+ * the end-to-end suite run it under the real engine without the Docker provider.
+ */
+export function buildFoundation({ settings, secrets }: ValidatedConfig, networkName: pulumi.Input<string>): Foundation {
     const credentials = new Credentials("credentials", {
         passwordLength: settings.passwordLength,
         needsDatabaseSuperuser: settings.database.mode === "container",
@@ -102,12 +111,21 @@ export function buildStack({ settings, secrets }: ValidatedConfig): StackOutputs
     const database = new Database("database", {
         settings: settings.database,
         prefix: settings.prefix,
-        networkName: network.name,
+        networkName,
         adminPassword,
         emqxPassword: credentials.emqxDatabasePassword,
         deleteDataOnDestroy: settings.deleteDataOnDestroy,
-        production,
+        production: settings.production,
     });
+    return { credentials, certificates, database };
+}
+
+export function buildStack(validated: ValidatedConfig): StackOutputs {
+    const { settings } = validated;
+    const production = settings.production;
+    const tls = settings.tls;
+    const network = new docker.Network("network", { name: settings.prefix, driver: "bridge", labels: dockerLabels("network", production) });
+    const { credentials, certificates, database } = buildFoundation(validated, network.name);
 
     const broker = new Broker(
         "broker",

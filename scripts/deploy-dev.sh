@@ -29,6 +29,8 @@ if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FI
     export PULUMI_CONFIG_PASSPHRASE_FILE="$STATE_DIR/passphrase"
 fi
 export PULUMI_SKIP_UPDATE_CHECK=true
+# Dynamic providers need pulumi-resource-pulumi-nodejs; a CLI built offline lacks it, the SDK has it.
+export PATH="$PATH:$PWD/node_modules/@pulumi/pulumi"
 
 pulumi login "file://$STATE_DIR/state"
 pulumi stack select "$STACK" 2>/dev/null || pulumi stack init "$STACK"

@@ -31,9 +31,14 @@ export function withConfigTable(readme: string): string {
     return readme.slice(0, start) + configTableMarkdown() + readme.slice(end + TABLE_END.length);
 }
 
+/**
+ * The Pulumi CLI treats a declared key without a default as required ("Stack is missing
+ * configuration values"), so only keys with a default are declared; the optional ones are
+ * validated by the program and listed in README.md's table.
+ */
 export function projectConfigBlock(): Record<string, unknown> {
     return Object.fromEntries(
-        CONFIG_KEYS.map((k) => [
+        CONFIG_KEYS.filter((k) => k.default !== undefined).map((k) => [
             k.key,
             {
                 type: k.type,
@@ -48,7 +53,10 @@ export function projectConfigBlock(): Record<string, unknown> {
 
 if (require.main === module) {
     const doc = YAML.parseDocument(readFileSync(PULUMI_YAML, "utf8"));
-    doc.set("config", projectConfigBlock());
+    const block = doc.createNode(projectConfigBlock());
+    const optional = CONFIG_KEYS.filter((k) => k.default === undefined).map((k) => k.key);
+    block.commentBefore = ` Generated from components/config.ts (npm run gen:config-docs). Keys without a default are\n optional and not declared here (the CLI would require them): ${optional.join(", ")}.\n README.md lists every key.`;
+    doc.set("config", block);
     writeFileSync(PULUMI_YAML, doc.toString({ lineWidth: 0 }));
     writeFileSync(README, withConfigTable(readFileSync(README, "utf8")));
     console.log(`wrote the config block of ${PULUMI_YAML} and the table in ${README} (${CONFIG_KEYS.length} keys)`);

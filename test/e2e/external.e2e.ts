@@ -4,11 +4,14 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPostgres, PostgresServer } from "../support/postgres-server";
-import { docker, dockerInspect, freePort, makeWorkdir, Workdir } from "./support";
+import { docker, dockerInspect, freePort, makeWorkdir, Workdir, dockerProviderAvailable } from "./support";
 
 const STACK = "e2e-external";
 
-describe("pulumi up in external database mode against a PostgreSQL on the host", () => {
+const dockerProvider = dockerProviderAvailable();
+if (!dockerProvider.available) console.warn(`SKIPPED external.e2e.ts: ${dockerProvider.reason}`);
+
+describe.skipIf(!dockerProvider.available)("pulumi up in external database mode against a PostgreSQL on the host", () => {
     let work: Workdir;
     let server: PostgresServer;
     let prefix: string;

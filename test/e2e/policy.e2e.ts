@@ -2,9 +2,12 @@
 // dev-shaped stack and fails on a deliberately insecure config, listing the mandatory
 // violations. Previews only: nothing is deployed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, makeWorkdir, Workdir } from "./support";
+import { freePort, makeWorkdir, Workdir, dockerProviderAvailable } from "./support";
 
-describe("the policy pack on real previews", () => {
+const dockerProvider = dockerProviderAvailable();
+if (!dockerProvider.available) console.warn(`SKIPPED policy.e2e.ts: ${dockerProvider.reason}`);
+
+describe.skipIf(!dockerProvider.available)("the policy pack on real previews", () => {
     let work: Workdir;
     let base: Record<string, unknown>;
 
@@ -43,8 +46,8 @@ describe("the policy pack on real previews", () => {
         const result = await work.pulumi(["preview", "--stack", "insecure", "--policy-pack", "policy"], { allowFailure: true });
         const text = result.stdout + result.stderr;
         expect(result.code, text).not.toBe(0);
-        expect(text).toMatch(/\[mandatory\]\s+emqx-dashboard-not-public/);
-        expect(text).toMatch(/\[mandatory\]\s+emqx-db-role-least-privilege/);
-        expect(text).toMatch(/\[advisory\]\s+certificate-validity/);
+        expect(text).toMatch(/\[mandatory\][^\n]*emqx-dashboard-not-public/);
+        expect(text).toMatch(/\[mandatory\][^\n]*emqx-db-role-least-privilege/);
+        expect(text).toMatch(/\[advisory\][^\n]*certificate-validity/);
     });
 });

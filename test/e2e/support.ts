@@ -1,7 +1,7 @@
 // Helpers for the end-to-end suite: a throwaway Pulumi project directory with a file://
 // backend, and thin wrappers that run the real `pulumi` and `docker` commands.
-import { execFile } from "child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "fs";
+import { execFile, execFileSync } from "child_process";
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "fs";
 import { createServer } from "net";
 import { tmpdir } from "os";
 import { join, resolve } from "path";
@@ -20,7 +20,7 @@ export interface Workdir {
 }
 
 /** A copy of the program (sharing node_modules) with its own state backend and passphrase. */
-export function makeWorkdir(label: string): Workdir {
+export function makeWorkdir(label: string, options: { main?: string } = {}): Workdir {
     const root = mkdtempSync(join(tmpdir(), `aiida-e2e-${label}-`));
     const dir = join(root, "project");
     const state = join(root, "state");
@@ -30,8 +30,16 @@ export function makeWorkdir(label: string): Workdir {
         cpSync(join(REPO, entry), join(dir, entry), { recursive: true });
     }
     symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"));
+    if (options.main) {
+        // Another entry point from the repo (e.g. test/e2e/fixtures/...), same relative layout.
+        cpSync(join(REPO, "test", "e2e", "fixtures"), join(dir, "test", "e2e", "fixtures"), { recursive: true });
+        appendFileSync(join(dir, "Pulumi.yaml"), `main: ${options.main}\n`);
+    }
     const env: NodeJS.ProcessEnv = {
         ...process.env,
+        // Dynamic providers (EmqxAclSchema, EmqxBuiltinUser) run through this script, which
+        // upstream ships beside the CLI and the npm SDK ships too.
+        PATH: `${join(REPO, "node_modules", "@pulumi", "pulumi")}:${process.env.PATH}`,
         PULUMI_BACKEND_URL: `file://${state}`,
         PULUMI_CONFIG_PASSPHRASE: `e2e-passphrase-${label}`,
         PULUMI_SKIP_UPDATE_CHECK: "true",
@@ -96,5 +104,21 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
         if (value !== undefined) return value;
         if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
         await new Promise((r) => setTimeout(r, 1000));
+    }
+}
+
+/**
+ * Whether the Docker resource plugin the @pulumi/docker SDK pins is installed. The toolchain
+ * script cannot build it offline (scripts/toolchain/README.md), so the suites that deploy
+ * containers skip, saying why, instead of failing on a missing plugin.
+ */
+export function dockerProviderAvailable(): { available: boolean; reason: string } {
+    const wanted = JSON.parse(readFileSync(join(REPO, "node_modules", "@pulumi", "docker", "package.json"), "utf8")).pulumi.version as string;
+    try {
+        const plugins = JSON.parse(execFileSync("pulumi", ["plugin", "ls", "--json"], { encoding: "utf8" })) as { name: string; kind: string; version: string }[];
+        const found = plugins.some((p) => p.name === "docker" && p.kind === "resource" && p.version === wanted);
+        return { available: found, reason: found ? "" : `no resource plugin docker ${wanted} installed (it cannot be built from the Go module proxy: see scripts/toolchain/README.md)` };
+    } catch (err) {
+        return { available: false, reason: `pulumi plugin ls failed: ${(err as Error).message}` };
     }
 }
