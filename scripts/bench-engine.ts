@@ -72,7 +72,7 @@ async function main() {
             `Run ${new Date().toISOString()} on ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Pulumi ${version}, file:// backend${full ? ", local Docker engine (vfs)" : ""}; load average at the start ${loadavg().map((l) => l.toFixed(1)).join(" ")}.`,
             full
                 ? "Program: the whole dev-shaped stack (EMQX stand-in and PostgreSQL 15 stand-in images)."
-                : "Program: its foundation only (test/e2e/fixtures/foundation-program.ts: 8 random, 4 tls and 1 dynamic resource under 3 components, external PostgreSQL on the host), because no Docker resource plugin can be built here; the containers' share of the overhead is not measured.",
+                : "Program: its foundation only (test/e2e/fixtures/foundation-program.ts: 6 random, 5 tls and 1 dynamic resource under 3 components, external PostgreSQL on the host), because no Docker resource plugin can be built here; the containers' share of the overhead is not measured.",
             "Median of 5 warm runs each, after one deploy; one process at a time.",
             "",
             `| | ${full ? "dev-shaped stack" : "program foundation"} (s) | empty program (s) | ratio |`,
