@@ -3,6 +3,7 @@
 import { execFile, execFileSync } from "child_process";
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "fs";
 import { createServer } from "net";
+import { connect as tlsConnect, createServer as createTlsServer } from "tls";
 import { tmpdir } from "os";
 import { join, resolve } from "path";
 import { promisify } from "util";
@@ -120,5 +121,31 @@ export function dockerProviderAvailable(): { available: boolean; reason: string 
         return { available: found, reason: found ? "" : `no resource plugin docker ${wanted} installed (it cannot be built from the Go module proxy: see scripts/toolchain/README.md)` };
     } catch (err) {
         return { available: false, reason: `pulumi plugin ls failed: ${(err as Error).message}` };
+    }
+}
+
+/**
+ * Serves `cert`/`key` on loopback with Node's tls module and connects once per name with
+ * `ca` as the only trust anchor; resolves whether each handshake was authorized (a name the
+ * certificate does not cover rejects). `undefined` means: no SNI, verify the IP 127.0.0.1.
+ */
+export async function tlsHandshakes(cert: string, key: string, ca: string, names: (string | undefined)[]): Promise<PromiseSettledResult<boolean>[]> {
+    const server = createTlsServer({ cert, key }, (socket) => socket.end());
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const port = (server.address() as { port: number }).port;
+    const handshake = (servername: string | undefined) =>
+        new Promise<boolean>((resolveHandshake, reject) => {
+            const socket = tlsConnect({ host: "127.0.0.1", port, ca, servername }, () => {
+                resolveHandshake(socket.authorized);
+                socket.end();
+            });
+            socket.on("error", reject);
+        });
+    try {
+        const results: PromiseSettledResult<boolean>[] = [];
+        for (const name of names) results.push(...(await Promise.allSettled([handshake(name)])));
+        return results;
+    } finally {
+        server.close();
     }
 }
