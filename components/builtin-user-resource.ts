@@ -28,7 +28,8 @@ export const BUILTIN_AUTHENTICATOR_ID = "password_based:built_in_database";
 /** Sets (or creates) the user's password; retries while the freshly started node warms up. */
 export async function setBuiltinUserPassword(inputs: BuiltinUserInputs, deadlineMs = 120_000): Promise<void> {
     const auth = "Basic " + Buffer.from(`${inputs.apiKey}:${inputs.apiSecret}`).toString("base64");
-    const users = `${inputs.apiUrl}/api/v5/authentication/${encodeURIComponent(BUILTIN_AUTHENTICATOR_ID)}/users`;
+    // The id goes in raw, as EMQX's API documentation writes it (':' is legal in a path segment).
+    const users = `${inputs.apiUrl}/api/v5/authentication/${BUILTIN_AUTHENTICATOR_ID}/users`;
     const headers = { authorization: auth, "content-type": "application/json" };
     const started = Date.now();
     let lastError = "";
