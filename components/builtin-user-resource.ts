@@ -26,7 +26,7 @@ export interface EmqxBuiltinUserArgs {
 export const BUILTIN_AUTHENTICATOR_ID = "password_based:built_in_database";
 
 /** Sets (or creates) the user's password; retries while the freshly started node warms up. */
-export async function setBuiltinUserPassword(inputs: BuiltinUserInputs, deadlineMs = 120_000): Promise<void> {
+export async function setBuiltinUserPassword(inputs: BuiltinUserInputs, deadlineMs = 120_000, retryMs = 2000): Promise<void> {
     const auth = "Basic " + Buffer.from(`${inputs.apiKey}:${inputs.apiSecret}`).toString("base64");
     // The id goes in raw, as EMQX's API documentation writes it (':' is legal in a path segment).
     const users = `${inputs.apiUrl}/api/v5/authentication/${BUILTIN_AUTHENTICATOR_ID}/users`;
@@ -59,7 +59,7 @@ export async function setBuiltinUserPassword(inputs: BuiltinUserInputs, deadline
         } catch (err) {
             lastError = (err as Error).message;
         }
-        await new Promise((resolve) => setTimeout(resolve, 2000));
+        await new Promise((resolve) => setTimeout(resolve, retryMs));
     }
     // The message names the endpoint and status, never the password or the API secret.
     throw new Error(`could not set the password of EMQX built-in user ${inputs.userId} via ${users}: ${lastError}`);
