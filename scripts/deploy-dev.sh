@@ -9,11 +9,26 @@ STATE_DIR="${AIIDA_EMQX_STATE_DIR:-$HOME/.aiida-emqx}"
 
 [ -d node_modules ] || npm ci --no-audit --no-fund
 
-# Pulumi CLI and provider plugins: use the operator's, else build/cache them offline.
+# Pulumi CLI: the operator's; else the official one at the SDK's version (the engine then
+# fetches each provider plugin at the version its SDK pins); else, with no way out but the
+# package registries, the offline toolchain (which cannot build the Docker plugin: the deploy
+# then stops at the first container, see README "End-to-end test").
+if ! command -v pulumi >/dev/null 2>&1 && [ -x "$HOME/.pulumi/bin/pulumi" ]; then
+    export PATH="$HOME/.pulumi/bin:$PATH"
+fi
 if ! command -v pulumi >/dev/null 2>&1; then
-    bash scripts/toolchain/install.sh
-    # shellcheck disable=SC1091
-    source scripts/toolchain/env.sh
+    version="$(node -p 'require("@pulumi/pulumi/package.json").version')"
+    installer="$(mktemp)"
+    if curl -fsSL --max-time 30 https://get.pulumi.com -o "$installer"; then
+        sh "$installer" --version "$version" --silent
+        export PATH="$HOME/.pulumi/bin:$PATH"
+    else
+        echo "the official Pulumi installer is unreachable: building the toolchain from the Go module proxy"
+        bash scripts/toolchain/install.sh
+        # shellcheck disable=SC1091
+        source scripts/toolchain/env.sh
+    fi
+    rm -f "$installer"
 fi
 # A Docker engine: use the running one, else start Debian's (root only).
 docker info >/dev/null 2>&1 || bash scripts/docker/start-engine.sh
