@@ -1,28 +1,9 @@
-import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { BROKER_PATHS, renderBrokerConfig } from "../components/broker-config";
-import { PROJECT, validateConfig } from "../components/config";
+import { validateConfig } from "../components/config";
 import { brokerConfigModel } from "../components/stack";
 import { rawConfigFromStackFile } from "../scripts/render";
-import { installMocks, isSecretValue, MOCK_CA_PEM, mockPassword, MockRun, RecordedResource, resolve, urnTypeChain } from "./support/pulumi-mocks";
-
-/** Runs index.ts under mocks with the stack's committed config file. */
-async function runProgram(stack: string, extra: Record<string, string> = {}, extraSecretKeys: string[] = []) {
-    const raw = rawConfigFromStackFile(stack);
-    const config: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...raw.values, ...extra })) {
-        if (v !== undefined) config[`${PROJECT}:${k}`] = v;
-    }
-    const secretKeys = [...raw.secretKeys, ...extraSecretKeys].map((k) => `${PROJECT}:${k}`);
-    pulumi.runtime.setAllConfig(config, secretKeys);
-    const run = installMocks(stack);
-    vi.resetModules();
-    const program = await import("../index");
-    // Let every registration settle.
-    await resolve(program.database);
-    await new Promise((r) => setTimeout(r, 50));
-    return { run, program, raw };
-}
+import { isSecretValue, MOCK_CA_PEM, mockPassword, MockRun, RecordedResource, resolve, runIndexUnderMocks, urnTypeChain } from "./support/pulumi-mocks";
 
 const byType = (resources: RecordedResource[], type: string) => resources.filter((r) => r.type === type);
 
@@ -31,7 +12,7 @@ describe.each(["dev", "prod"])("the whole program on the %s stack", (stack) => {
     let program: typeof import("../index");
 
     beforeAll(async () => {
-        ({ run, program } = await runProgram(stack));
+        ({ run, program } = await runIndexUnderMocks(stack));
     });
 
     it("registers the network, the broker and database containers, and the ACL schema", () => {

@@ -10,10 +10,8 @@ import { execFileSync, spawnSync } from "child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { dirname, join } from "path";
-import * as pulumi from "@pulumi/pulumi";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { PROJECT } from "../../components/config";
-import { installMocks, resolve } from "../support/pulumi-mocks";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runIndexUnderMocks } from "../support/pulumi-mocks";
 import { docker, waitFor } from "./support";
 
 const IMAGE = process.env.AIIDA_TEST_EMQX_IMAGE ?? "aiida-test/emqx-standin:5.8.6";
@@ -30,12 +28,7 @@ interface Upload {
 
 /** The broker container's env and uploads, as the program declares them for the dev stack. */
 async function declaredBrokerContainer(): Promise<{ envs: string[]; uploads: Upload[] }> {
-    pulumi.runtime.setAllConfig({ [`${PROJECT}:emqxImage`]: IMAGE, [`${PROJECT}:brokerApiUserSync`]: "false" }, []);
-    const run = installMocks("dev");
-    vi.resetModules();
-    const program = await import("../../index");
-    await resolve(program.database);
-    await new Promise((r) => setTimeout(r, 50));
+    const { run } = await runIndexUnderMocks("dev", { stackFile: false, extra: { emqxImage: IMAGE, brokerApiUserSync: "false" } });
     const broker = run.resources.find((r) => r.type === "docker:index/container:Container" && r.inputs.name.endsWith("-emqx"))!;
     return { envs: broker.inputs.envs, uploads: broker.inputs.uploads };
 }

@@ -3,28 +3,14 @@
 // resource policy with its inputs as the engine would send them (secrets still wrapped).
 // The dev and prod stacks must pass every mandatory policy; a deliberately insecure config
 // that the program's own validation accepts must not.
-import * as pulumi from "@pulumi/pulumi";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { PROJECT } from "../../components/config";
 import { policies } from "../../policy/policies";
-import { rawConfigFromStackFile } from "../../scripts/render";
-import { installMocks, resolve } from "../support/pulumi-mocks";
+import { runIndexUnderMocks } from "../support/pulumi-mocks";
 import { runResourcePolicy } from "./harness";
 
 async function registeredResources(stack: string, extra: Record<string, string> = {}) {
-    const raw = rawConfigFromStackFile(stack);
-    const config: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...raw.values, ...extra })) {
-        if (v !== undefined) config[`${PROJECT}:${k}`] = v;
-    }
-    pulumi.runtime.setAllConfig(config, [...raw.secretKeys].map((k) => `${PROJECT}:${k}`));
-    const run = installMocks(stack);
-    vi.resetModules();
-    const program = await import("../../index");
-    await resolve(program.database);
-    await new Promise((r) => setTimeout(r, 50));
-    return run.resources;
+    return (await runIndexUnderMocks(stack, { extra })).run.resources;
 }
 
 interface Finding {

@@ -101,3 +101,29 @@ export async function resolve<T>(output: pulumi.Output<T>): Promise<{ value: T; 
 export function urnTypeChain(urn: string): string {
     return urn.split("::")[2];
 }
+
+/**
+ * Runs index.ts under mocks with a stack's committed config file (Pulumi.<stack>.yaml, or
+ * none), plus `extra` raw values; `extraSecretKeys` are marked secret as `--secret` would.
+ * Re-imports the program each time, so every call is a fresh `pulumi up` of it.
+ */
+export async function runIndexUnderMocks(
+    stack: string,
+    options: { stackFile?: boolean; extra?: Record<string, string>; extraSecretKeys?: string[] } = {},
+): Promise<{ run: MockRun; program: typeof import("../../index") }> {
+    const { rawConfigFromStackFile } = await import("../../scripts/render");
+    const { PROJECT } = await import("../../components/config");
+    const raw = options.stackFile === false ? { values: {}, secretKeys: new Set<string>() } : rawConfigFromStackFile(stack);
+    const config: Record<string, string> = {};
+    for (const [k, v] of Object.entries({ ...raw.values, ...options.extra })) {
+        if (v !== undefined) config[`${PROJECT}:${k}`] = v;
+    }
+    pulumi.runtime.setAllConfig(config, [...raw.secretKeys, ...(options.extraSecretKeys ?? [])].map((k) => `${PROJECT}:${k}`));
+    const run = installMocks(stack);
+    const { vi } = await import("vitest");
+    vi.resetModules();
+    const program = await import("../../index");
+    await resolve(program.database);
+    await new Promise((r) => setTimeout(r, 50)); // let every registration settle
+    return { run, program };
+}
