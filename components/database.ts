@@ -23,6 +23,18 @@ export interface DatabaseArgs {
     readonly production?: boolean;
 }
 
+/** What the provisioner creates, from the validated settings (the tests use this too). */
+export function aclSchemaSpec(s: DatabaseSettings): AclSchemaSpec {
+    return {
+        database: s.name,
+        schema: s.schema,
+        roleName: s.roleName,
+        connectionLimit: s.roleConnectionLimit,
+        tablesOwnedByAiida: s.tablesOwnedByAiida,
+        revokePublicPrivileges: s.revokePublicPrivileges,
+    };
+}
+
 const PG_DATA_MOUNT = "/var/lib/postgresql/data";
 const PG_PASSWORD_FILE = "/run/secrets/postgres-password";
 
@@ -80,14 +92,7 @@ export class Database extends pulumi.ComponentResource {
             provisionAfter = [this.container];
         }
 
-        const spec: AclSchemaSpec = {
-            database: s.name,
-            schema: s.schema,
-            roleName: s.roleName,
-            connectionLimit: s.roleConnectionLimit,
-            tablesOwnedByAiida: s.tablesOwnedByAiida,
-            revokePublicPrivileges: s.revokePublicPrivileges,
-        };
+        const spec = aclSchemaSpec(s);
         const admin: pulumi.Output<AdminConnection> = pulumi.output(args.adminPassword).apply((password) => ({
             host: s.host,
             port: s.port,

@@ -11,6 +11,7 @@
 //   BENCH_FROM_RAW=file.json    only re-render the report from saved measurements
 //   BENCH_COMPARE_RAW=file.json add an earlier run (e.g. on a quiet machine) for contrast
 // The committed report: benchmarks/auth.raw.json, with benchmarks/auth-quiet.raw.json for contrast.
+import { DEFAULT_ACL_SPEC } from "../test/support/acl-spec";
 import bcrypt from "bcryptjs";
 import { createHash, randomBytes } from "crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "fs";
@@ -33,14 +34,7 @@ const POOL_SWEEP = [1, 2, 4, 8, 16];
 /** Offered loads (queries/s) for the open-loop runs at the largest size. */
 const RATES = (process.env.BENCH_RATES ?? "1000,2500,5000,10000").split(",").map(Number);
 const RATE_SECONDS = 5;
-const SPEC: AclSchemaSpec = {
-    database: "aiida",
-    schema: "public",
-    roleName: "emqx",
-    connectionLimit: 40,
-    tablesOwnedByAiida: false,
-    revokePublicPrivileges: true,
-};
+const SPEC: AclSchemaSpec = DEFAULT_ACL_SPEC;
 const USERS = `${SPEC.schema}.${ACL_TABLES.users}`;
 const ACL = `${SPEC.schema}.${ACL_TABLES.acl}`;
 

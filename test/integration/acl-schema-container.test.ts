@@ -1,6 +1,7 @@
 // The database side of the broker's auth path on a real PostgreSQL server, in "container
 // mode" (the server is the stack's own: revokePublicPrivileges = true). Everything is created
 // by provisionAclSchema, the program's one code path for the role, tables, indexes and grants.
+import { DEFAULT_ACL_SPEC } from "../support/acl-spec";
 import bcrypt from "bcryptjs";
 import { randomBytes, randomUUID } from "crypto";
 import { Client } from "pg";
@@ -12,14 +13,7 @@ import { bindValues } from "../support/emqx-sql";
 import { connect, connectError, describeGrants, privilegesOf, schemaSnapshot, sqlState, tableRows, withClient } from "../support/pg-inspect";
 import { PostgresServer, startPostgres } from "../support/postgres-server";
 
-const SPEC: AclSchemaSpec = {
-    database: "aiida",
-    schema: "public",
-    roleName: "emqx",
-    connectionLimit: 20,
-    tablesOwnedByAiida: false,
-    revokePublicPrivileges: true,
-};
+const SPEC: AclSchemaSpec = DEFAULT_ACL_SPEC;
 const USERS = `${SPEC.schema}.${ACL_TABLES.users}`;
 const ACL = `${SPEC.schema}.${ACL_TABLES.acl}`;
 

@@ -1,17 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_ACL_SPEC } from "../support/acl-spec";
 import { emqxGrants, emqxRole, type AclSchemaSpec } from "../../components/acl-schema-sql";
 import { ACL_SCHEMA_TYPE, databasePortPolicy, grantsPolicy, rolePolicy } from "../../policy/database";
 import { brokerContainer, databaseContainer } from "./fixtures";
 import { UNKNOWN_INPUT, runResourcePolicy, secret } from "./harness";
 
-const spec: AclSchemaSpec = {
-    database: "aiida",
-    schema: "public",
-    roleName: "emqx",
-    connectionLimit: 20,
-    tablesOwnedByAiida: false,
-    revokePublicPrivileges: true,
-};
+const spec: AclSchemaSpec = DEFAULT_ACL_SPEC;
 
 /** The dynamic resource's inputs as the program builds them (from the same functions). */
 function aclSchema(role: unknown = emqxRole(spec), grants: unknown = emqxGrants(spec)) {
