@@ -32,6 +32,50 @@ export const BROKER_PATHS = {
 /** Ports inside the container (EMQX's defaults, which AIIDA's clients expect). */
 export const BROKER_PORTS = { mqtt: 1883, mqtts: 8883, dashboard: 18083 } as const;
 
+/** The contents of every file the broker container receives (`T`: a string, or a Pulumi Input). */
+export interface BrokerFileContents<T> {
+    readonly config: T;
+    readonly secretsConfig: T;
+    readonly bootstrapUsers: T;
+    readonly apiKeys: T;
+    readonly databasePassword: T;
+    readonly caCert: T;
+    readonly serverCert: T;
+    readonly serverKey: T;
+    /** Only when the broker verifies the database server's certificate. */
+    readonly databaseCaCert?: T;
+}
+
+/** Which files carry secrets. */
+const SECRET_FILES: Record<keyof BrokerFileContents<unknown>, boolean> = {
+    config: false,
+    secretsConfig: true,
+    bootstrapUsers: true,
+    apiKeys: true,
+    databasePassword: true,
+    caCert: false,
+    serverCert: false,
+    serverKey: true,
+    databaseCaCert: false,
+};
+
+export interface BrokerFile<T> {
+    readonly path: string;
+    readonly content: T;
+    readonly secret: boolean;
+    /** uid and gid of the image's `emqx` user, which must read every file. */
+    readonly owner: "1000";
+    /** Secrets 0400, the rest 0444. */
+    readonly mode: "0400" | "0444";
+}
+
+/** Paths, owner and modes of the broker's files: the component uploads these, the render command writes them. */
+export function brokerFiles<T>(contents: BrokerFileContents<T>): BrokerFile<T>[] {
+    return (Object.keys(SECRET_FILES) as (keyof BrokerFileContents<T>)[])
+        .filter((key) => contents[key] !== undefined)
+        .map((key) => ({ path: BROKER_PATHS[key], content: contents[key] as T, secret: SECRET_FILES[key], owner: "1000", mode: SECRET_FILES[key] ? "0400" : "0444" }));
+}
+
 export interface BrokerConfigModel {
     readonly nodeName: string;
     readonly clusterName: string;
@@ -168,13 +212,17 @@ export interface BootstrapUser {
 
 /** The built-in database's bootstrap file, bootstrap_type = hash. */
 export function renderBootstrapUsers(users: readonly BootstrapUser[]): string {
-    const entries = users.map((u) => {
+    for (const u of users) {
         if (!/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(u.passwordHash)) {
             throw new Error(`the bootstrap entry for ${u.userId} is not a bcrypt hash`);
         }
-        return { user_id: u.userId, password_hash: u.passwordHash, is_superuser: u.isSuperuser };
-    });
-    return JSON.stringify(entries, null, 2) + "\n";
+    }
+    return formatBootstrapUsers(users);
+}
+
+/** The file's JSON without checking the hashes (the render command puts placeholders there). */
+export function formatBootstrapUsers(users: readonly BootstrapUser[]): string {
+    return JSON.stringify(users.map((u) => ({ user_id: u.userId, password_hash: u.passwordHash, is_superuser: u.isSuperuser })), null, 2) + "\n";
 }
 
 /** api_key.bootstrap_file: `key:secret:role`, re-read at every boot (CE accepts only administrator). */

@@ -4,6 +4,7 @@ import * as bcrypt from "bcryptjs";
 import {
     BROKER_PATHS,
     BROKER_PORTS,
+    brokerFiles,
     BrokerConfigModel,
     renderApiKeys,
     renderBootstrapUsers,
@@ -51,11 +52,6 @@ export function stableBcryptHash(password: string, saltHex: string, cost = AIIDA
     return bcrypt.hashSync(password, salt);
 }
 
-/** Files readable by the broker's uid 1000: secrets 0400, the rest 0444. */
-function brokerFile(file: string, content: pulumi.Input<string>, secret: boolean): docker.types.input.ContainerUpload {
-    return { file, content: secret ? pulumi.secret(content) : content, owner: "1000", group: "1000", permissions: secret ? "0400" : "0444" };
-}
-
 /** Where the program reaches the REST API: the published dashboard port, on loopback when bound to all. */
 export function brokerApiUrl(settings: Pick<BrokerSettings, "dashboardBindAddress" | "dashboardPort">): string {
     const host = settings.dashboardBindAddress === "0.0.0.0" ? "127.0.0.1" : settings.dashboardBindAddress === "::" ? "::1" : settings.dashboardBindAddress;
@@ -88,19 +84,24 @@ export class Broker extends pulumi.ComponentResource {
         const bootstrap = pulumi
             .all([args.mqttPassword, args.mqttPasswordSalt])
             .apply(([password, salt]) => renderBootstrapUsers([{ userId: AIIDA_MQTT_USER, passwordHash: stableBcryptHash(password, salt), isSuperuser: true }]));
-        const uploads: pulumi.Input<docker.types.input.ContainerUpload>[] = [
-            brokerFile(BROKER_PATHS.config, renderBrokerConfig(args.config), false),
-            brokerFile(BROKER_PATHS.secretsConfig, pulumi.all([args.nodeCookie, args.dashboardPassword]).apply(([nodeCookie, dashboardPassword]) => renderBrokerSecrets({ nodeCookie, dashboardPassword })), true),
-            brokerFile(BROKER_PATHS.bootstrapUsers, bootstrap, true),
-            brokerFile(BROKER_PATHS.apiKeys, pulumi.output(args.apiSecret).apply((secret) => renderApiKeys([{ key: BROKER_API_KEY, secret }])), true),
-            brokerFile(BROKER_PATHS.databasePassword, args.databasePassword, true),
-            brokerFile(BROKER_PATHS.caCert, args.caCertificatePem, false),
-            brokerFile(BROKER_PATHS.serverCert, args.serverCertificatePem, false),
-            brokerFile(BROKER_PATHS.serverKey, args.serverPrivateKeyPem, true),
-        ];
-        if (args.databaseCaPem !== undefined) {
-            uploads.push(brokerFile(BROKER_PATHS.databaseCaCert, args.databaseCaPem, false));
-        }
+        const files = brokerFiles<pulumi.Input<string>>({
+            config: renderBrokerConfig(args.config),
+            secretsConfig: pulumi.all([args.nodeCookie, args.dashboardPassword]).apply(([nodeCookie, dashboardPassword]) => renderBrokerSecrets({ nodeCookie, dashboardPassword })),
+            bootstrapUsers: bootstrap,
+            apiKeys: pulumi.output(args.apiSecret).apply((secret) => renderApiKeys([{ key: BROKER_API_KEY, secret }])),
+            databasePassword: args.databasePassword,
+            caCert: args.caCertificatePem,
+            serverCert: args.serverCertificatePem,
+            serverKey: args.serverPrivateKeyPem,
+            databaseCaCert: args.databaseCaPem,
+        });
+        const uploads: docker.types.input.ContainerUpload[] = files.map((f) => ({
+            file: f.path,
+            content: f.secret ? pulumi.secret(f.content) : f.content,
+            owner: f.owner,
+            group: f.owner,
+            permissions: f.mode,
+        }));
 
         const ports: docker.types.input.ContainerPort[] = [
             { internal: BROKER_PORTS.mqtts, external: s.tlsPort, ip: s.tlsBindAddress },

@@ -6,8 +6,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import { join, resolve } from "path";
 import YAML from "yaml";
-import { BROKER_PATHS, renderBrokerConfig } from "../components/broker-config";
-import { AIIDA_MQTT_USER } from "../components/broker";
+import { BROKER_PATHS, brokerFiles, formatBootstrapUsers, renderApiKeys, renderBrokerConfig, renderBrokerSecrets } from "../components/broker-config";
+import { AIIDA_MQTT_USER, BROKER_API_KEY } from "../components/broker";
 import { CONFIG_KEYS, ConfigValidationError, PROJECT, RawConfig, validateConfig } from "../components/config";
 import { brokerConfigModel } from "../components/stack";
 
@@ -37,26 +37,25 @@ export function rawConfigFromStackFile(stack: string, root = ROOT): RawConfig {
     return { stack, values, secretKeys };
 }
 
-const placeholder = (what: string) => `<${what}: written at deploy from the stack's state>`;
+// No ':' inside: the API key file's format is key:secret:role.
+const placeholder = (what: string) => `<${what}, written at deploy from the stack's state>`;
 
 export function renderStackFiles(stack: string, outDir: string, root = ROOT): string[] {
     const { settings } = validateConfig(rawConfigFromStackFile(stack, root), { opaqueSecrets: true });
-    const files: { path: string; content: string; secret: boolean }[] = [
-        { path: BROKER_PATHS.config, content: renderBrokerConfig(brokerConfigModel(settings)), secret: false },
-        { path: BROKER_PATHS.secretsConfig, content: `node.cookie = "${placeholder("node cookie")}"\ndashboard.default_password = "${placeholder("dashboard password")}"\n`, secret: true },
-        {
-            path: BROKER_PATHS.bootstrapUsers,
-            content: JSON.stringify([{ user_id: AIIDA_MQTT_USER, password_hash: placeholder("bcrypt hash of the aiida MQTT password"), is_superuser: true }], null, 2) + "\n",
-            secret: true,
-        },
-        { path: BROKER_PATHS.apiKeys, content: `${placeholder("api key line")}\n`, secret: true },
-        { path: BROKER_PATHS.databasePassword, content: `${placeholder("emqx role password")}\n`, secret: true },
-        { path: BROKER_PATHS.caCert, content: `${placeholder(settings.tls.mode === "supplied" ? "tlsCaCertificate" : "generated CA certificate")}\n`, secret: false },
-        { path: BROKER_PATHS.serverCert, content: `${placeholder("server certificate for " + settings.tls.dnsNames.concat(settings.tls.ipAddresses).join(", "))}\n`, secret: false },
-        { path: BROKER_PATHS.serverKey, content: `${placeholder("server private key")}\n`, secret: true },
-    ];
+    const files = brokerFiles<string>({
+        config: renderBrokerConfig(brokerConfigModel(settings)),
+        secretsConfig: renderBrokerSecrets({ nodeCookie: placeholder("node cookie"), dashboardPassword: placeholder("dashboard password") }),
+        bootstrapUsers: formatBootstrapUsers([{ userId: AIIDA_MQTT_USER, passwordHash: placeholder("bcrypt hash of the aiida MQTT password"), isSuperuser: true }]),
+        apiKeys: renderApiKeys([{ key: BROKER_API_KEY, secret: placeholder("API key secret") }]),
+        databasePassword: `${placeholder("emqx role password")}\n`,
+        caCert: `${placeholder(settings.tls.mode === "supplied" ? "tlsCaCertificate" : "generated CA certificate")}\n`,
+        serverCert: `${placeholder("server certificate for " + settings.tls.dnsNames.concat(settings.tls.ipAddresses).join(", "))}\n`,
+        serverKey: `${placeholder("server private key")}\n`,
+        databaseCaCert: settings.database.sslMode.startsWith("verify") ? settings.database.sslRootCertPem : undefined,
+    });
     const written: string[] = [];
-    const manifest = ["# container path | owner:group | mode | content", ...files.map((f) => `${f.path} | 1000:1000 | ${f.secret ? "0400" : "0444"} | ${f.path === BROKER_PATHS.config ? "exact" : "placeholder"}`)];
+    const exact = (f: (typeof files)[number]) => f.path === BROKER_PATHS.config || f.path === BROKER_PATHS.databaseCaCert;
+    const manifest = ["# container path | owner:group | mode | content", ...files.map((f) => `${f.path} | ${f.owner}:${f.owner} | ${f.mode} | ${exact(f) ? "exact" : "placeholder"}`)];
     mkdirSync(outDir, { recursive: true });
     for (const f of files) {
         const target = join(outDir, f.path.replace(/^\/opt\/emqx\//, ""));

@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { BROKER_PATHS, renderBrokerConfig } from "../components/broker-config";
-import { validateConfig } from "../components/config";
-import { brokerConfigModel } from "../components/stack";
-import { rawConfigFromStackFile } from "../scripts/render";
+import { mkdtempSync, readFileSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import { BROKER_PATHS } from "../components/broker-config";
+import { renderStackFiles } from "../scripts/render";
 import { isSecretValue, MOCK_CA_PEM, mockPassword, MockRun, RecordedResource, resolve, runIndexUnderMocks, urnTypeChain } from "./support/pulumi-mocks";
 
 const byType = (resources: RecordedResource[], type: string) => resources.filter((r) => r.type === type);
@@ -39,18 +40,16 @@ describe.each(["dev", "prod"])("the whole program on the %s stack", (stack) => {
         );
     });
 
-    it("uploads the rendered broker config, byte for byte what the render command writes", () => {
+    it("uploads exactly the files the render command lists, emqx.conf byte for byte, secrets 0400 for uid 1000", () => {
         const broker = byType(run.resources, "docker:index/container:Container").find((r) => r.inputs.name.endsWith("-emqx"))!;
+        const out = mkdtempSync(join(tmpdir(), "aiida-render-"));
+        renderStackFiles(stack, out);
+        const manifest = readFileSync(join(out, "MANIFEST.txt"), "utf8").trim().split("\n").slice(1).map((line) => line.split(" | "));
+        expect(broker.inputs.uploads.map((u: any) => [u.file, `${u.owner}:${u.group}`, u.permissions])).toEqual(manifest.map(([path, owner, mode]) => [path, owner, mode]));
         const conf = broker.inputs.uploads.find((u: any) => u.file === BROKER_PATHS.config);
-        const expected = renderBrokerConfig(brokerConfigModel(validateConfig(rawConfigFromStackFile(stack), { opaqueSecrets: true }).settings));
-        expect(conf.content).toBe(expected);
-        expect(conf.owner).toBe("1000");
-        expect(conf.permissions).toBe("0444");
-        for (const file of [BROKER_PATHS.serverKey, BROKER_PATHS.secretsConfig, BROKER_PATHS.bootstrapUsers, BROKER_PATHS.databasePassword]) {
-            const upload = broker.inputs.uploads.find((u: any) => u.file === file);
-            expect(upload, file).toBeDefined();
-            expect(upload.permissions, file).toBe("0400");
-            expect(upload.owner, file).toBe("1000");
+        expect(conf.content).toBe(readFileSync(join(out, "etc", "emqx.conf"), "utf8"));
+        for (const file of [BROKER_PATHS.serverKey, BROKER_PATHS.secretsConfig, BROKER_PATHS.bootstrapUsers, BROKER_PATHS.databasePassword, BROKER_PATHS.apiKeys]) {
+            expect(broker.inputs.uploads.find((u: any) => u.file === file).permissions, file).toBe("0400");
         }
     });
 
